@@ -1,0 +1,219 @@
+"""Decoding of Event payloads into typed items, for every summary form TensorBoard reads.
+
+Works on bytes only (no files, no TensorFlow). Plain scalar events never reach this module:
+the compiled scanner pulls them out; everything else (histograms, images, text, tensors,
+graphs, hparams, legacy TF1 forms, and any record the scanner did not fully understand) is
+parsed here with protobuf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from inspector.events import plugins as P
+from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2
+from inspector.events.tensors import TensorDecodeError, to_numpy
+
+
+@dataclass(slots=True)
+class Item:
+    """One decoded value: a point of one series (``kind``, ``tag``) at ``step``."""
+
+    kind: str
+    tag: str
+    step: int
+    wall_time: float
+    value: Any
+    record_offset: int = 0
+
+
+@dataclass(slots=True)
+class TagInfo:
+    """What the first metadata seen for a tag says (later events may omit it)."""
+
+    plugin: str
+    content: bytes = b""
+    display_name: str = ""
+    description: str = ""
+
+
+@dataclass(slots=True)
+class ImageValue:
+    width: int
+    height: int
+    encoded: list[bytes] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Decoded:
+    items: list[Item]
+    file_version: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class UndecodableEvent(ValueError):
+    """A CRC-valid record whose bytes are not an Event."""
+
+
+def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: int = 0) -> Decoded:
+    """Decode one Event. ``tag_info`` is the run's tag registry; new tags are added to it."""
+    event = event_pb2.Event()
+    try:
+        event.ParseFromString(payload)
+    except (DecodeError, RuntimeError) as err:
+        raise UndecodableEvent(str(err)) from None
+    out = Decoded(items=[])
+    step, wall = int(event.step), float(event.wall_time)
+    what = event.WhichOneof("what")
+    if what == "file_version":
+        out.file_version = event.file_version
+    elif what == "graph_def":
+        out.items.append(Item(P.KIND_GRAPHS, "", step, wall, bytes(event.graph_def), record_offset))
+    elif what == "tagged_run_metadata":
+        tag = event.tagged_run_metadata.tag
+        tag_info.setdefault(tag, TagInfo(P.GRAPH_RUN_METADATA))
+        out.items.append(Item(P.KIND_RUN_METADATA, tag, step, wall,
+                              bytes(event.tagged_run_metadata.run_metadata), record_offset))
+    elif what == "summary":
+        for value in event.summary.value:
+            try:
+                item = _decode_value(value, step, wall, tag_info)
+            except (TensorDecodeError, DecodeError, ValueError) as err:
+                out.errors.append(f"tag {value.tag!r} at step {step}: {err}")
+                continue
+            if item is not None:
+                item.record_offset = record_offset
+                out.items.append(item)
+    return out
+
+
+def _remember(tag: str, value: summary_pb2.Summary.Value, tag_info: dict[str, TagInfo]) -> TagInfo:
+    info = tag_info.get(tag)
+    if info is None and value.HasField("metadata"):
+        meta = value.metadata
+        info = TagInfo(
+            plugin=meta.plugin_data.plugin_name,
+            content=bytes(meta.plugin_data.content),
+            display_name=meta.display_name,
+            description=meta.summary_description,
+        )
+        tag_info[tag] = info
+    return info if info is not None else TagInfo("")
+
+
+def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo]) -> Item | None:
+    tag = value.tag or value.node_name
+    kind = value.WhichOneof("value")
+    if kind == "simple_value":
+        tag_info.setdefault(tag, TagInfo(P.SCALARS))
+        return Item(P.KIND_SCALARS, tag, step, wall, float(value.simple_value))
+    if kind == "histo":
+        tag_info.setdefault(tag, TagInfo(P.HISTOGRAMS))
+        return Item(P.KIND_HISTOGRAMS, tag, step, wall, legacy_histogram_buckets(value.histo))
+    if kind == "image":
+        tag_info.setdefault(tag, TagInfo(P.IMAGES))
+        img = value.image
+        return Item(P.KIND_IMAGES, tag, step, wall,
+                    ImageValue(img.width, img.height, [bytes(img.encoded_image_string)]))
+    if kind == "audio":
+        tag_info.setdefault(tag, TagInfo(P.AUDIO))
+        return Item(P.KIND_AUDIO, tag, step, wall, [bytes(value.audio.encoded_audio_string)])
+    if kind != "tensor":
+        return None
+    info = _remember(tag, value, tag_info)
+    return _decode_tensor(tag, info, value.tensor, step, wall)
+
+
+def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> Item | None:
+    plugin = info.plugin
+    if plugin == P.HPARAMS:
+        return Item(P.KIND_HPARAMS, tag, step, wall, parse_hparams(info.content))
+    array = to_numpy(proto)
+    if plugin == P.SCALARS:
+        if array.size != 1:
+            raise ValueError(f"scalar summary holds {array.size} values")
+        return Item(P.KIND_SCALARS, tag, step, wall, float(array.reshape(-1)[0]))
+    if plugin == P.HISTOGRAMS:
+        buckets = np.asarray(array, dtype=np.float64)
+        if buckets.size == 0:
+            buckets = buckets.reshape(0, 3)
+        if buckets.ndim != 2 or buckets.shape[1] != 3:
+            raise ValueError(f"histogram tensor has shape {array.shape}, expected [k, 3]")
+        return Item(P.KIND_HISTOGRAMS, tag, step, wall, buckets)
+    if plugin == P.IMAGES:
+        flat = list(array.reshape(-1))
+        if len(flat) < 2:
+            raise ValueError("image tensor needs width, height and at least zero images")
+        return Item(P.KIND_IMAGES, tag, step, wall,
+                    ImageValue(_int(flat[0]), _int(flat[1]), [bytes(b) for b in flat[2:]]))
+    if plugin == P.AUDIO:
+        # [k, 2] string tensor: encoded audio and label per clip.
+        clips = [bytes(b) for b in array.reshape(-1, array.shape[-1])[:, 0]] if array.size else []
+        return Item(P.KIND_AUDIO, tag, step, wall, clips)
+    if plugin == P.TEXT:
+        return Item(P.KIND_TEXT, tag, step, wall, _as_text(array))
+    if plugin == P.GRAPH_KERAS_MODEL:
+        text = _as_text(array).reshape(-1)
+        return Item(P.KIND_KERAS_MODEL, tag, step, wall, str(text[0]) if text.size else "")
+    kind = P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS)
+    if kind in (P.KIND_SCALARS, P.KIND_RUN_METADATA):
+        kind = P.KIND_TENSORS
+    return Item(kind, tag, step, wall, array)
+
+
+def _int(b) -> int:
+    try:
+        return int(b)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _as_text(array: np.ndarray) -> np.ndarray:
+    """String tensors hold bytes; decode them as utf-8 (replacing what is not)."""
+    if array.dtype != object:
+        return array.astype(str)
+    flat = [b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b)
+            for b in array.reshape(-1)]
+    return np.array(flat, dtype=object).reshape(array.shape)
+
+
+def legacy_histogram_buckets(histo: summary_pb2.HistogramProto) -> np.ndarray:
+    """A TF1 HistogramProto as [k, 3] (left, right, count), the way TensorBoard converts it."""
+    limits = list(histo.bucket_limit)
+    counts = list(histo.bucket)
+    if not counts:
+        return np.zeros((0, 3))
+    lefts = [histo.min] + limits[:-1]
+    rights = limits[:-1] + [histo.max]
+    n = min(len(lefts), len(rights), len(counts))
+    return np.array([lefts[:n], rights[:n], counts[:n]], dtype=np.float64).T.copy()
+
+
+def parse_hparams(content: bytes) -> dict:
+    """The hparams plugin's data: {"experiment"|"session_start"|"session_end": {...}}."""
+    data = plugins_pb2.HParamsPluginData()
+    data.ParseFromString(content)
+    which = data.WhichOneof("data")
+    if which == "session_start_info":
+        info = data.session_start_info
+        values = {}
+        for name, v in info.hparams.items():
+            k = v.WhichOneof("kind")
+            values[name] = {"number_value": v.number_value, "string_value": v.string_value,
+                            "bool_value": v.bool_value}.get(k)
+        return {"session_start": {"hparams": values, "group_name": info.group_name,
+                                  "start_time_secs": info.start_time_secs}}
+    if which == "experiment":
+        exp = data.experiment
+        return {"experiment": {
+            "hparams": [h.name for h in exp.hparam_infos],
+            "metrics": [m.name.tag for m in exp.metric_infos],
+        }}
+    if which == "session_end_info":
+        return {"session_end": {"status": data.session_end_info.status,
+                                "end_time_secs": data.session_end_info.end_time_secs}}
+    return {}
