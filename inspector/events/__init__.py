@@ -1,0 +1,4 @@
+"""Event files: TFRecord framing, the protobuf messages, and decoding of every summary form.
+
+Reads and writes bytes only; never imports TensorFlow.
+"""
