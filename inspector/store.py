@@ -215,7 +215,7 @@ class Store:
             sorted_hashes = hashes[order]
             starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]])
             ends = np.r_[starts[1:], len(order)]
-            for s, e in zip(starts, ends):
+            for s, e in zip(starts, ends, strict=False):
                 idx = order[s:e]
                 h = int(sorted_hashes[s])
                 tag = run.tag_by_hash.get(h)

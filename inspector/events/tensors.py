@@ -83,8 +83,8 @@ def to_numpy(proto: tensor_pb2.TensorProto) -> np.ndarray:
                 f"tensor_content has {len(proto.tensor_content)} bytes, shape {shape} needs "
                 f"{size * itemsize}"
             )
-        return np.frombuffer(proto.tensor_content, dtype=np.dtype(np_dtype).newbyteorder("<"))\
-            .astype(np_dtype).reshape(shape)
+        little = np.dtype(np_dtype).newbyteorder("<")
+        return np.frombuffer(proto.tensor_content, dtype=little).astype(np_dtype).reshape(shape)
     values = getattr(proto, field)
     if proto.dtype == DT.DT_HALF:
         flat = np.array(values, dtype=np.uint32).astype(np.uint16).view(np.float16)

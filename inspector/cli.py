@@ -1,0 +1,212 @@
+"""The ``inspector`` command: train, serve, export, info, demo.
+
+User errors print one line (``inspector <cmd>: error: ...``) and exit 2; no traceback.
+Heavy imports (TensorFlow, Dash) happen only inside the subcommand that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from inspector import __version__
+from inspector.errors import InspectorError
+
+DEFAULT_LOGDIR = "logs"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr, exit 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="inspector",
+        description="See how neural networks learn: train the classic architectures with a "
+        "logging hook, read TensorBoard-format event logs, and watch them live in a dashboard.",
+        epilog="Quick start: 'inspector demo' trains a small curriculum and serves it at "
+        "http://127.0.0.1:8050. Run 'inspector COMMAND --help' for each command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"inspector {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train = sub.add_parser(
+        "train", help="train an architecture with the logging hook",
+        description="Train one architecture (see --list) and log it under LOGDIR/NAME/RUN.")
+    _configure_train(train)
+
+    serve = sub.add_parser(
+        "serve", help="serve the dashboard for a logdir",
+        description="Serve the dashboard; it re-reads the logdir every second, so runs that are "
+        "still training update live.")
+    _add_serve_args(serve)
+
+    export = sub.add_parser(
+        "export", help="export scalars as CSV or JSON lines",
+        description="Write every scalar point under LOGDIR as rows run,tag,step,wall_time,value.")
+    export.add_argument("logdir", help="directory holding runs (searched recursively)")
+    export.add_argument("--kind", choices=["scalars"], default="scalars",
+                        help="what to export (default: scalars)")
+    export.add_argument("--format", choices=["csv", "json"], default="csv",
+                        help="csv (with a header row) or json (one object per line); default csv")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--runs", metavar="REGEX", help="only runs whose name matches")
+    export.add_argument("--tags", metavar="REGEX", help="only tags that match")
+
+    info = sub.add_parser(
+        "info", help="list runs, tags and any damage found in a logdir",
+        description="Read a logdir and print its runs, the series of each kind, and every "
+        "damaged or incomplete byte range.")
+    info.add_argument("logdir", help="directory holding runs (searched recursively)")
+
+    demo = sub.add_parser(
+        "demo", help="serve the dashboard and train the demo curriculum behind it",
+        description="Start the dashboard on LOGDIR at once, then train every architecture with "
+        "--quick settings in the background; the curves grow while you watch.")
+    _add_serve_args(demo)
+    demo.add_argument("--no-train", action="store_true", help="only serve; train nothing")
+    return parser
+
+
+def _add_serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--logdir", default=DEFAULT_LOGDIR,
+                   help=f"directory holding runs (default: {DEFAULT_LOGDIR}/)")
+    p.add_argument("--port", type=_port, default=8050, help="port to listen on (default: 8050)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default: 127.0.0.1; any other address needs a token)")
+    p.add_argument("--token", help="access token required by every request; generated and "
+                   "printed when --host is not a loopback address and none is given")
+    p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="how often the logdir is re-read (default: 1.0)")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, not {text!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
+    return port
+
+
+def _configure_train(p: argparse.ArgumentParser) -> None:
+    try:
+        from trainers.cli import configure_parser
+    except ImportError:
+        p.add_argument("name", nargs="?", help="architecture to train")
+        p.add_argument("--list", action="store_true", help="list the architectures")
+        return
+    configure_parser(p)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return {
+            "train": _cmd_train, "serve": _cmd_serve, "export": _cmd_export,
+            "info": _cmd_info, "demo": _cmd_demo,
+        }[args.command](args)
+    except InspectorError as err:
+        print(f"inspector {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `inspector export ... | head`: the reader left; not an error.
+        sys.stderr.close()
+        return 0
+
+
+def _cmd_train(args) -> int:
+    try:
+        from trainers.cli import run
+    except ImportError:
+        raise InspectorError("no trainers are installed yet; nothing to train") from None
+    return run(args)
+
+
+def _cmd_serve(args) -> int:
+    from dashboards.app import serve
+
+    serve(logdir=args.logdir, host=args.host, port=args.port, token=args.token,
+          reload_interval=args.reload_interval)
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from inspector.export import write_scalars
+    from inspector.store import Store
+
+    store = Store(args.logdir)
+    store.reload()
+    if args.output:
+        with open(args.output, "w", newline="") as out:
+            n = write_scalars(store, out, args.format, args.runs, args.tags)
+        print(f"wrote {n} rows to {args.output}", file=sys.stderr)
+    else:
+        write_scalars(store, sys.stdout, args.format, args.runs, args.tags)
+    return 0
+
+
+def _cmd_info(args) -> int:
+    from inspector.store import Store
+
+    store = Store(args.logdir)
+    t0 = time.perf_counter()
+    store.reload()
+    runs = store.runs()
+    print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
+          f"read in {time.perf_counter() - t0:.2f} s")
+    damage = store.damage()
+    for run in runs:
+        kinds = store.kinds(run)
+        summary = ", ".join(f"{len(tags)} {kind}" for kind, tags in sorted(kinds.items()))
+        print(f"  {run}: {summary or 'no series'}")
+        for d in damage.get(run, []):
+            print(f"    damage: {d.describe()}")
+        for p in store.purges(run):
+            print(f"    restart: {p.kind} {p.tag!r} re-logged from step {p.from_step}; "
+                  f"{p.dropped} orphaned points replaced")
+    return 1 if any(d.reason != "pending" for ds in damage.values() for d in ds) else 0
+
+
+def _cmd_demo(args) -> int:
+    os.makedirs(args.logdir, exist_ok=True)
+    if not args.no_train:
+        threading.Thread(target=_train_curriculum, args=(args.logdir,), daemon=True).start()
+    return _cmd_serve(args)
+
+
+def _train_curriculum(logdir: str) -> None:
+    try:
+        from trainers.registry import demo_curriculum
+    except ImportError:
+        print("inspector demo: nothing to train yet (no trainers installed)", file=sys.stderr)
+        return
+    for name in demo_curriculum():
+        cmd = [sys.executable, "-m", "inspector", "train", name, "--quick", "--logdir", logdir,
+               "--no-progress"]
+        print(f"inspector demo: training {name} ...", file=sys.stderr, flush=True)
+        result = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
+            print(f"inspector demo: {name} failed: {last}", file=sys.stderr, flush=True)
+    print("inspector demo: curriculum finished; the dashboard keeps serving (Ctrl+C to stop)",
+          file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
