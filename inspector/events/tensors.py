@@ -111,7 +111,7 @@ def _fill(flat: np.ndarray, shape: tuple[int, ...], size: int, zero) -> np.ndarr
 
 
 def from_numpy(array) -> tensor_pb2.TensorProto:
-    """A TensorProto holding ``array`` (numbers in ``tensor_content``, strings in ``string_val``)."""
+    """A TensorProto of ``array``: numbers in ``tensor_content``, strings in ``string_val``."""
     proto = tensor_pb2.TensorProto()
     arr = np.asarray(array)
     for d in arr.shape:
