@@ -159,9 +159,11 @@ def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> It
     if plugin == P.GRAPH_KERAS_MODEL:
         text = _as_text(array).reshape(-1)
         return Item(P.KIND_KERAS_MODEL, tag, step, wall, str(text[0]) if text.size else "")
+    if plugin in (P.GRAPH_RUN_METADATA, P.GRAPH_RUN_METADATA_GRAPH):
+        # tf.summary.trace_export: a string tensor holding a serialized RunMetadata.
+        flat = array.reshape(-1)
+        return Item(P.KIND_RUN_METADATA, tag, step, wall, bytes(flat[0]) if flat.size else b"")
     kind = P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS)
-    if kind in (P.KIND_SCALARS, P.KIND_RUN_METADATA):
-        kind = P.KIND_TENSORS
     return Item(kind, tag, step, wall, array)
 
 

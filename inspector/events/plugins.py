@@ -32,6 +32,8 @@ HPARAMS_SESSION_END_TAG = "_hparams_/session_end_info"
 
 # Keras model JSON is logged as a text-like tensor under this tag (tf.summary.graph's keras form).
 KERAS_MODEL_TAG = "keras"
+# Keras writes this plugin content (a bare version number, not a protobuf) with the model JSON.
+GRAPH_KERAS_MODEL_CONTENT = b"1"
 
 # The kinds of series the store keeps. A decoded value is exactly one of them.
 KIND_SCALARS = "scalars"
