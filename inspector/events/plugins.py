@@ -23,6 +23,9 @@ KERNELS = "inspector_kernels"
 ACTIVATIONS = "inspector_activations"
 CONFUSION = "inspector_confusion"
 EMBEDDINGS = "inspector_embeddings"
+# The int32 class ids written beside an embeddings tensor (its metadata's "labels_tag"); not
+# a kind of its own (the store files it under tensors).
+EMBEDDING_LABELS = "inspector_embedding_labels"
 INSPECTOR_PLUGINS = (KERNELS, ACTIVATIONS, CONFUSION, EMBEDDINGS)
 
 # hparams plugin: the tags its three summaries are written under (TensorBoard's metadata.py).
@@ -78,3 +81,39 @@ METADATA_VERSION = 0
 
 FILE_VERSION = "brain.Event:2"
 FILE_PREFIX = "events.out.tfevents."
+
+# ----- Tags the logging hook writes (inspector.hooks); the dashboard pages look them up here.
+# Runs: <logdir>/train (curves, weights, kernels, activations, training-step op graph, layer
+# graph), <logdir>/validation (curves, evaluation, inference op graph), <logdir> itself
+# (hparams). Step axes: tags under TAG_BATCH count training batches (global step); every
+# other tag counts completed epochs, so step 0 holds the state before training.
+TAG_BATCH = "batch/"  # + metric: running mean over the epoch so far, as Keras reports it
+TAG_EPOCH = "epoch/"  # + metric, e.g. epoch/loss, epoch/accuracy (validation run: val_*)
+TAG_LEARNING_RATE = "optimizer/learning_rate"
+TAG_GRADIENT_NORM = "gradients/global_norm"  # on the probe batch
+TAG_STEPS_PER_SECOND = "perf/steps_per_second"
+TAG_HOOK_SECONDS = "perf/hook_seconds"  # time the hook itself took during the epoch
+TAG_WEIGHTS = "weights/"  # + <layer path>/<variable>, histogram
+TAG_GRADIENTS = "gradients/"  # + <layer path>/<variable>, histogram (probe batch)
+TAG_ACTIVATIONS = "activations/"  # + <layer path>, histogram (probe batch)
+TAG_KERNELS = "kernels/"  # + <layer path>: KERNELS tensor (conv kernels, dense matrices)
+TAG_FEATURE_MAPS = "feature_maps/"  # + <layer path>: ACTIVATIONS tensor [probes, ...]
+TAG_GRID_SUFFIX = "/grid"  # the image written beside a kernels/ or feature_maps/ tensor
+TAG_PROBE_INPUTS = "probe/inputs"  # image (image inputs) or text table (other inputs)
+TAG_PROBE_LABELS = "probe/labels"  # text table: probe index, label
+TAG_CONFUSION = "evaluation/confusion_matrix"  # CONFUSION tensor, rows true, columns predicted
+TAG_CONFUSION_IMAGE = "evaluation/confusion_matrix/image"
+TAG_ACCURACY = "evaluation/accuracy"
+TAG_BASELINE_RANDOM = "evaluation/baseline_random"  # 1 / number of classes
+TAG_BASELINE_MOST_FREQUENT = "evaluation/baseline_most_frequent"
+TAG_PRECISION = "evaluation/precision/"  # + class name
+TAG_RECALL = "evaluation/recall/"  # + class name
+TAG_F1 = "evaluation/f1/"  # + class name
+TAG_MACRO_F1 = "evaluation/macro_f1"
+TAG_PR_CURVE = "evaluation/pr/"  # + class name (one class against the rest)
+TAG_EMBEDDINGS = "embeddings/"  # + <layer path>: EMBEDDINGS tensor [n, d]
+TAG_EMBEDDING_LABELS_SUFFIX = "/labels"  # int32 tensor [n] beside an embeddings/ tensor
+TAG_SAMPLES = "samples/"  # + name: text or images a trainer provides (reconstructions, ...)
+# Keras model JSON (KERAS_MODEL_TAG) written by the hook carries, per layer, an extra key
+# "inspector": {"output_shape": [...], "param_count": int, "trainable_param_count": int}.
+LAYER_INFO_KEY = "inspector"

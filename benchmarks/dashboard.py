@@ -1,0 +1,291 @@
+"""Acceptance benchmark of the dashboard issue: time from navigation to the first drawn chart,
+Inspector vs TensorBoard, in the same headless Chromium; and the smoothing slider's response.
+
+Two logdirs, written once with TensorBoard's own EventFileWriter and summary_v2.scalar_pb
+(the form tf.summary.scalar writes) and cached under benchmarks/_data/ (gitignored):
+(a) 10 runs x 10 tags x 5,000 steps, (b) 200 runs x 5 tags x 2,000 steps.
+
+Both servers run on loopback with the logdir fully loaded before timing starts:
+`tensorboard --logdir X --host 127.0.0.1` (RustBoard data server, its defaults: 1,000
+sampled points per series) and `inspector serve` (every point kept; charts decimated per
+pixel with each bucket's min and max). One Chromium session alternates A B A B ...; each
+navigation starts from about:blank with a fresh HTTP cache state for the page.
+
+"First chart drawn" is the same test for both: the first chart element (TensorBoard's
+`line-chart` of the Time Series page, Inspector's `.js-plotly-plot`) is captured through
+the DevTools protocol every few milliseconds until it holds at least MIN_LINE_PIXELS pixels
+of run colour (saturated, unlike axes, grid and text). The smoothing response is timed in
+the page: a key press on the slider to the last card's `plotly_afterplot`.
+
+    .venv/bin/python benchmarks/dashboard.py [--repeat 3] [--only a|b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DATA_DIR, REPO, median_range  # noqa: E402
+
+DATASETS = {"a": (10, 10, 5_000), "b": (200, 5, 2_000)}
+MIN_LINE_PIXELS = 150
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,1000")
+
+
+# ---------------------------------------------------------------- the logdirs
+def _write_run(job: tuple[str, int, int, int]) -> None:
+    """One run as tf.summary.scalar writes it: one event per tag and step."""
+    import types
+
+    # TensorBoard's writer, made fast without changing a byte: google-crc32c instead of its
+    # pure-Python CRC (checked equal), and its own no-TensorFlow file layer.
+    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+    import google_crc32c
+    import numpy as np
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+    from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+    from tensorboard.summary.writer import record_writer
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    def fast_masked_crc32c(data: bytes) -> int:
+        crc = google_crc32c.value(bytes(data))
+        return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+    assert fast_masked_crc32c(b"event") == masked_crc32c(b"event")
+    record_writer.masked_crc32c = fast_masked_crc32c
+    run_dir, tags, steps, seed = job
+    rng = np.random.default_rng(seed)
+    trend = np.exp(-np.arange(steps) / (steps / 4))
+    values = trend + np.cumsum(rng.normal(scale=0.01, size=(tags, steps)), axis=1)
+    writer = EventFileWriter(run_dir, max_queue_size=4096, flush_secs=600)
+    for step in range(steps):
+        wall = 1.7e9 + seed * 1e4 + step * 0.05
+        for j in range(tags):
+            writer.add_event(event_pb2.Event(step=step, wall_time=wall + j * 1e-4,
+                                             summary=scalar_pb(f"metrics/tag_{j:02d}",
+                                                               float(values[j, step]))))
+    writer.close()
+
+
+def ensure_logdir(key: str) -> Path:
+    import multiprocessing
+
+    runs, tags, steps = DATASETS[key]
+    logdir = DATA_DIR / f"dashboard_{runs}x{tags}x{steps}"
+    if (logdir / "manifest.json").exists():
+        return logdir
+    partial = logdir.with_name(logdir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    print(f"writing {runs * tags * steps:,} events into {logdir} (once) ...", flush=True)
+    start = time.perf_counter()
+    jobs = [(str(partial / f"run_{i:03d}"), tags, steps, i) for i in range(runs)]
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count() or 2) as pool:
+        pool.map(_write_run, jobs, chunksize=4)
+    (partial / "manifest.json").write_text(json.dumps(
+        {"runs": runs, "tags": tags, "steps": steps, "events": runs * tags * steps}) + "\n")
+    partial.rename(logdir)
+    print(f"  written in {time.perf_counter() - start:.0f} s", flush=True)
+    return logdir
+
+
+# ---------------------------------------------------------------- the servers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode()
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def start_tensorboard(logdir: Path, runs: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    exe = Path(sys.executable).with_name("tensorboard")
+    proc = subprocess.Popen([str(exe), "--logdir", str(logdir), "--port", str(port),
+                             "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+
+    def loaded() -> bool:
+        tags = json.loads(_get(f"{url}/data/plugin/scalars/tags"))
+        return len(tags) >= runs and all(len(t) for t in tags.values())
+
+    wait_until(loaded, 600, "TensorBoard to load the logdir")
+    return proc, url + "/#timeseries"
+
+
+def start_inspector(logdir: Path, runs: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    code = ("import sys; from dashboards.app import serve; "
+            "serve(sys.argv[1], host='127.0.0.1', port=int(sys.argv[2]))")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(logdir), str(port)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    last_run = f"run_{runs - 1:03d}"
+    wait_until(lambda: last_run in _get(f"{url}/_dash-layout"), 600, "Inspector to load")
+    return proc, url + "/"
+
+
+# ---------------------------------------------------------------- the browser
+def chrome():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="bench-chrome-"))
+    options.page_load_strategy = "none"  # get() returns at once; we poll for the chart
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+FIRST_CHART_JS = """
+const el = document.querySelector(arguments[0]);
+if (!el) return null;
+const r = el.getBoundingClientRect();
+if (r.width < 50 || r.height < 50) return null;
+return [r.left, r.top, r.width, r.height];
+"""
+
+
+def colour_pixels(png: bytes) -> int:
+    """Pixels of a saturated colour (run lines), unlike white, greys and black text."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(np.int16)
+    return int(((rgb.max(axis=2) - rgb.min(axis=2)) > 60).sum())
+
+
+def time_first_chart(driver, url: str, selector: str, timeout: float = 120.0) -> float:
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+    start = time.perf_counter()
+    driver.get(url)
+    while time.perf_counter() - start < timeout:
+        rect = driver.execute_script(FIRST_CHART_JS, selector)
+        if rect:
+            left, top, width, height = rect
+            shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": {
+                "x": left, "y": top, "width": width, "height": height, "scale": 1}})
+            if colour_pixels(base64.b64decode(shot["data"])) >= MIN_LINE_PIXELS:
+                return time.perf_counter() - start
+        time.sleep(0.005)
+    raise RuntimeError(f"no chart drawn at {url} within {timeout:.0f} s")
+
+
+SMOOTHING_JS = """
+const done = arguments[arguments.length - 1];
+const graphs = [...document.querySelectorAll('.curve-card .js-plotly-plot')];
+const thumb = document.querySelector('#curves-smoothing [role="slider"]');
+let left = graphs.length;
+const t0 = performance.now();
+graphs.forEach((g) => g.once ? g.once('plotly_afterplot', () => {
+    if (--left === 0) done(performance.now() - t0);
+}) : null);
+thumb.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));
+setTimeout(() => done(-1), 10000);
+"""
+
+
+def time_smoothing(driver, repeat: int) -> list[float]:
+    """ms from a slider key press until every card has redrawn."""
+    driver.set_script_timeout(15)
+    out = []
+    for i in range(repeat * 2):
+        time.sleep(0.3)
+        ms = driver.execute_async_script(SMOOTHING_JS, "ArrowLeft" if i % 2 else "ArrowRight")
+        if ms >= 0:
+            out.append(ms)
+    return out
+
+
+# ---------------------------------------------------------------- the benchmark
+def bench(key: str, repeat: int, driver) -> dict:
+    runs, tags, steps = DATASETS[key]
+    logdir = ensure_logdir(key)
+    print(f"\n({key}) {runs} runs x {tags} tags x {steps:,} steps = {runs * tags * steps:,} "
+          "points", flush=True)
+    tb, tb_url = start_tensorboard(logdir, runs)
+    ins, ins_url = start_inspector(logdir, runs)
+    try:
+        contenders = {"TensorBoard": (tb_url, "line-chart"),
+                      "Inspector": (ins_url, ".curve-card .js-plotly-plot")}
+        for name, (url, selector) in contenders.items():  # warm-up: caches, JIT, first reads
+            time_first_chart(driver, url, selector)
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        for _ in range(repeat):
+            for name, (url, selector) in contenders.items():
+                times[name].append(time_first_chart(driver, url, selector))
+        result = {"dataset": key, "runs": runs, "tags": tags, "steps": steps}
+        for name, values in times.items():
+            med, lo, hi = median_range(values)
+            result[name] = values
+            print(f"  {name:12s} first chart: median {med:.2f} s (range {lo:.2f}-{hi:.2f}, "
+                  f"n={len(values)})", flush=True)
+        ratio = median_range(times["Inspector"])[0] / median_range(times["TensorBoard"])[0]
+        result["ratio"] = ratio
+        print(f"  Inspector / TensorBoard: {ratio:.2f}x", flush=True)
+        time_first_chart(driver, ins_url, contenders["Inspector"][1])
+        time.sleep(2)  # let every card finish its first draw
+        smooth = time_smoothing(driver, repeat)
+        if smooth:
+            med, lo, hi = median_range(smooth)
+            print(f"  Inspector smoothing slider -> all cards redrawn: median {med:.0f} ms "
+                  f"(range {lo:.0f}-{hi:.0f}, n={len(smooth)})", flush=True)
+        result["smoothing_ms"] = smooth
+        return result
+    finally:
+        for proc in (tb, ins):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=sorted(DATASETS))
+    args = parser.parse_args()
+    if not Path("/usr/bin/chromedriver").exists():
+        sys.exit("needs Debian's chromium and chromium-driver: "
+                 "apt-get install -y chromium chromium-driver")
+    driver = chrome()
+    try:
+        for key in [args.only] if args.only else sorted(DATASETS):
+            bench(key, args.repeat, driver)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Text: one card per (text tag, run), a step slider over every logged step, and the step's
+text rendered as Markdown with raw HTML disabled (a log cannot inject markup or script).
+Arrays of strings render as tables, as TensorBoard does.
+"""
+
+from __future__ import annotations
+
+import dash
+import numpy as np
+from dash import Input, Output, dcc, html
+
+from dashboards import state
+from dashboards.components import cards, step_slider
+from dashboards.series import compile_filter, group_tags
+from inspector.events import plugins as P
+
+dash.register_page(__name__, path="/text", name="Text", title="Inspector · Text", order=3)
+
+PREFIX = "txt"
+
+
+def to_markdown(value) -> str:
+    """A logged string tensor as Markdown: a scalar as is, a vector or matrix as a table."""
+    array = np.asarray(value, dtype=object)
+    if array.ndim == 0:
+        return str(array.item())
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    array = array.reshape(-1, array.shape[-1])
+
+    def cell(text) -> str:
+        return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+    head = "| " + " | ".join(" " for _ in range(array.shape[1])) + " |"
+    rule = "|" + "---|" * array.shape[1]
+    rows = ["| " + " | ".join(cell(c) for c in row) + " |" for row in array]
+    return "\n".join([head, rule, *rows])
+
+
+def render(run: str, tag: str, index: int) -> list:
+    points = state.store().series(P.KIND_TEXT, run, tag)
+    if not points:
+        return [html.Div("No text.", className="muted")]
+    point = points[min(index, len(points) - 1)]
+    return [dcc.Markdown(to_markdown(point.value), dangerously_allow_html=False,
+                         link_target="_blank", className="text-body")]
+
+
+def layout(runs: list[str] | None = None, **_query) -> html.Div:
+    return html.Div(className="page", children=[
+        html.Div(className="toolbar", children=[
+            dcc.Input(id="txt-tag-filter", type="text", placeholder="filter tags (regex)",
+                      debounce=0.3, className="text-input"),
+        ]),
+        html.Div(id="txt-cards", children=_cards(runs or [], "")),
+    ])
+
+
+def _cards(runs: list[str], tag_filter: str | None) -> list:
+    if not state.ready():
+        return [cards.empty_state("Reading the logdir…", loading=True)]
+    by_run = state.store().tags(P.KIND_TEXT)
+    pattern, _ = compile_filter(tag_filter)
+    pairs = [(t, r) for r in runs for t in by_run.get(r, []) if pattern is None
+             or pattern.search(t)]
+    if not pairs:
+        return [cards.empty_state("No text for the selected runs.")]
+    return [cards.group_section(prefix or "top level", [
+        step_slider.step_card(PREFIX, r, t, P.KIND_TEXT, render)
+        for t in tags for tt, r in pairs if tt == t]) for prefix, tags in
+        group_tags([t for t, _ in pairs])]
+
+
+step_slider.register(PREFIX, P.KIND_TEXT, render)
+
+
+@dash.callback(Output("txt-cards", "children"), Input("selected-runs", "data"),
+               Input("txt-tag-filter", "value"), prevent_initial_call=True)
+def rebuild_cards(runs, tag_filter):
+    return _cards(runs or [], tag_filter)

@@ -1,0 +1,118 @@
+"""Scalar series shaped for a chart card: queried from the store, decimated per pixel,
+packed as base64 typed arrays for ``assets/curves.js``.
+
+Every point stays reachable: a series longer than the card's pixel budget comes back as
+buckets carrying their min, max, mean and point count (drawn as an envelope, so no spike
+disappears), and zooming re-queries the visible step range at full resolution.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from inspector.store import Store
+
+# Buckets per card when the browser has not said how wide its charts are.
+DEFAULT_MAX_POINTS = 600
+INT32_MAX = 2**31 - 1
+
+
+@dataclass
+class CardSeries:
+    """One run's series as a card draws it. ``mins``..``counts`` are None when every point
+    in the range is present (no decimation)."""
+
+    steps: np.ndarray
+    wall_times: np.ndarray
+    values: np.ndarray
+    total: int
+    wall0: float
+    mins: np.ndarray | None = None
+    maxs: np.ndarray | None = None
+    means: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+    @property
+    def decimated(self) -> bool:
+        return self.mins is not None
+
+
+def query_series(store: Store, run: str, tag: str, step_range: tuple[float, float] | None,
+                 max_points: int) -> CardSeries:
+    """The store's decimated view of (run, tag) plus each bucket's mean and point count,
+    which the smoothing needs to treat a bucket as the points it stands for."""
+    view = store.scalars(run, tag, step_range=step_range, max_points=max_points)
+    if not view.decimated and step_range is None:
+        wall0 = float(view.wall_times[0]) if len(view.wall_times) else 0.0
+        return CardSeries(view.steps, view.wall_times, view.values, view.total, wall0)
+    full = store.scalars(run, tag, step_range=step_range)
+    if step_range is None:
+        wall0 = float(full.wall_times[0]) if len(full.wall_times) else 0.0
+    else:
+        whole = store.scalars(run, tag)
+        wall0 = float(whole.wall_times[0]) if len(whole.wall_times) else 0.0
+    if not view.decimated:
+        return CardSeries(view.steps, view.wall_times, view.values, view.total, wall0)
+    ends = np.searchsorted(full.steps, view.steps, side="right")
+    starts = np.r_[0, ends[:-1]]
+    finite = np.isfinite(full.values)
+    counts = np.add.reduceat(finite.astype(np.int64), starts)
+    sums = np.add.reduceat(np.where(finite, full.values, 0.0), starts)
+    means = np.divide(sums, counts, out=np.full(len(sums), np.nan), where=counts > 0)
+    return CardSeries(view.steps, view.wall_times, view.values, view.total, wall0,
+                      mins=view.mins, maxs=view.maxs, means=means, counts=counts)
+
+
+def b64(array: np.ndarray, dtype: str) -> str:
+    """Little-endian typed-array bytes as base64 (what ``curves.js`` decodes)."""
+    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+
+
+def pack_chunk(steps: np.ndarray, rel_walls: np.ndarray, values: np.ndarray, mins=None,
+               maxs=None, means=None, counts=None) -> dict:
+    """Arrays as base64: steps as int32 when they fit (float64 otherwise); the rest float32,
+    which is plenty for drawing (downloads carry the exact float64 values)."""
+    small = steps.dtype.kind in "iu" and (
+        not len(steps) or (steps.min() >= -INT32_MAX and steps.max() <= INT32_MAX))
+    chunk = {"n": int(len(steps)), "sk": "i4" if small else "f8",
+             "s": b64(steps, "<i4" if small else "<f8"),
+             "w": b64(rel_walls, "<f4"), "v": b64(values, "<f4")}
+    for key, arr in (("lo", mins), ("hi", maxs), ("m", means), ("c", counts)):
+        if arr is not None:
+            chunk[key] = b64(arr, "<f4")
+    return chunk
+
+
+def run_payload(series: CardSeries, name: str, color: str) -> dict:
+    """One run's entry in a card's data store."""
+    rel = series.wall_times - series.wall0
+    return {"name": name, "color": color, "kind": "run", "wall0": series.wall0,
+            "total": series.total, "dec": series.decimated,
+            "last": int(series.steps[-1]) if len(series.steps) else None,
+            "chunks": [pack_chunk(series.steps, rel, series.values, series.mins, series.maxs,
+                                  series.means, series.counts)]}
+
+
+def compile_filter(pattern: str | None) -> tuple[re.Pattern | None, str]:
+    """A case-insensitive regex from user input, and an error text if it is not valid
+    (then the input is matched as plain text)."""
+    if not pattern:
+        return None, ""
+    try:
+        return re.compile(pattern, re.IGNORECASE), ""
+    except re.error as err:
+        return re.compile(re.escape(pattern), re.IGNORECASE), f"not a regular expression ({err})"
+
+
+def group_tags(tags: list[str]) -> list[tuple[str, list[str]]]:
+    """Tags grouped by the part before their first "/" (TensorBoard's grouping); tags with no
+    "/" form the first group, named ""."""
+    groups: dict[str, list[str]] = {}
+    for tag in sorted(set(tags)):
+        prefix = tag.split("/", 1)[0] if "/" in tag else ""
+        groups.setdefault(prefix, []).append(tag)
+    return sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))

@@ -1,0 +1,112 @@
+"""The app factory, serve()'s refusals, and the curves page's server side (decimation per
+card, zoom, live Patch)."""
+
+import socket
+
+import pytest
+
+from dashboards import app as app_module
+from dashboards.app import create_app, serve
+from inspector.errors import InspectorError
+from inspector.summary import SummaryWriter
+
+
+@pytest.fixture
+def app(logdir):
+    application = create_app(logdir, reload_interval=0.2)
+    yield application
+    app_module.state.reloader().stop()
+
+
+def test_pages_register_themselves(app):
+    import dash
+
+    paths = {p["path"] for p in dash.page_registry.values()}
+    assert {"/", "/distributions", "/images", "/text"} <= paths
+
+
+def test_app_serves_its_shell_and_one_set_of_callbacks(logdir):
+    create_app(logdir, reload_interval=None)  # an app never served must leave nothing behind
+    application = create_app(logdir, reload_interval=0.2)
+    client = application.server.test_client()
+    assert client.get("/").status_code == 200
+    layout = client.get("/_dash-layout").get_json()
+    assert "selected-runs" in str(layout)
+    outputs = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
+    assert len(outputs) == len(set(outputs))
+    app_module.state.reloader().stop()
+
+
+def test_token_is_required_on_every_request(logdir):
+    application = create_app(logdir, reload_interval=None, token="s3cret")
+    client = application.server.test_client()
+    assert client.get("/").status_code == 403
+    assert client.get("/_dash-layout").status_code == 403
+    assert client.get("/?token=s3cret").status_code == 303
+    assert client.get("/_dash-layout").status_code == 200
+
+
+def test_serve_refuses_a_busy_port(logdir):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(InspectorError) as err:
+            serve(logdir, host="127.0.0.1", port=port)
+    assert str(err.value) == f"port {port} is in use; pass --port N or stop the other server"
+
+
+def test_serve_refuses_a_public_address_without_token(logdir):
+    with pytest.raises(InspectorError, match="without an access token"):
+        serve(logdir, host="0.0.0.0", port=0)
+
+
+def test_missing_logdir_is_a_user_error(tmp_path):
+    with pytest.raises(InspectorError, match="not a directory"):
+        create_app(tmp_path / "nope")
+
+
+def test_card_payload_is_decimated_per_pixel_and_requeried_on_zoom(store):
+    from dashboards.pages import curves
+
+    data, meta = curves.card_payload("loss", ["exp/seed0", "exp/seed1"], None, 120)
+    assert data["order"] == ["exp/seed0", "exp/seed1"]
+    chunk = data["series"]["exp/seed0"]["chunks"][0]
+    assert chunk["n"] <= 120 and "lo" in chunk and meta["runs"]["exp/seed0"]["dec"]
+    zoomed, zmeta = curves.card_payload("loss", ["exp/seed0"], None, 120,
+                                        {"exp/seed0": (100.0, 199.0)})
+    assert zoomed["series"]["exp/seed0"]["chunks"][0]["n"] == 100  # every point, no buckets
+    assert "lo" not in zoomed["series"]["exp/seed0"]["chunks"][0] and zmeta["range"]
+
+
+def test_card_payload_aggregates_groups(store):
+    from dashboards.pages import curves
+
+    agg = {"mode": "regex", "regex": r"(exp)/seed\d", "band": "std"}
+    data, meta = curves.card_payload("acc", ["exp/seed0", "exp/seed1", "exp/seed2"], agg, 100)
+    assert data["order"] == ["exp (3 runs)"] and meta["agg"]
+    assert data["series"]["exp (3 runs)"]["kind"] == "group"
+
+
+def test_live_update_appends_only_new_points_of_an_undecimated_series(tmp_path):
+    from dashboards import state
+    from dashboards.pages import curves
+    from inspector.store import Store
+
+    with SummaryWriter(tmp_path / "exp" / "seed1") as writer:
+        for step in range(50):
+            writer.scalar("acc", 0.5, step)
+    store = Store(tmp_path)
+    store.reload()
+    state.install(store, None)
+    _, meta = curves.card_payload("acc", ["exp/seed1"], None, 600)
+    with SummaryWriter(tmp_path / "exp" / "seed1") as writer:
+        for step in range(50, 60):
+            writer.scalar("acc", 1.0, step)
+    store.reload()
+    patch = curves._patch_runs(store, "acc", ["exp/seed1"], meta)
+    ops = patch.to_plotly_json()["operations"]
+    appended = [op for op in ops if op["operation"] == "Append"]
+    assert appended and appended[0]["location"] == ["series", "exp/seed1", "chunks"]
+    assert appended[0]["params"]["value"]["n"] == 10
+    assert meta["runs"]["exp/seed1"]["last"] == 59 and meta["runs"]["exp/seed1"]["total"] == 60
