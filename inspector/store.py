@@ -185,6 +185,10 @@ class Store:
     def _ingest(self, run: _Run, batch: Batch) -> None:
         scan = batch.scan
         points = scan.points
+        if len(points):
+            # Name the fast-path tags first: TF1's FileWriter writes a tag's metadata only on
+            # its first value, and the events after it (decoded below) rely on it.
+            self._learn_scalar_tags(run, batch, points)
         extra_scalars: list[Item] = []
         for offset, length in scan.others:
             payload = batch.buffer[offset : offset + length]
@@ -206,6 +210,15 @@ class Store:
         if len(points) or extra_scalars:
             self._ingest_scalars(run, batch, points, extra_scalars)
 
+    def _learn_scalar_tags(self, run: _Run, batch: Batch, points: np.ndarray) -> None:
+        hashes, first = np.unique(points["tag_hash"], return_index=True)
+        for h, i in zip(hashes.tolist(), first.tolist(), strict=True):
+            if h not in run.tag_by_hash:
+                o, n = int(points[i]["tag_offset"]), int(points[i]["tag_length"])
+                tag = batch.buffer[o : o + n].decode("utf-8", "replace")
+                run.tag_by_hash[h] = tag
+                run.tag_info.setdefault(tag, TagInfo(P.SCALARS))
+
     def _ingest_scalars(self, run: _Run, batch: Batch, points: np.ndarray,
                         extra: list[Item]) -> None:
         groups: dict[str, list[np.ndarray]] = {}
@@ -217,14 +230,7 @@ class Store:
             ends = np.r_[starts[1:], len(order)]
             for s, e in zip(starts, ends, strict=False):
                 idx = order[s:e]
-                h = int(sorted_hashes[s])
-                tag = run.tag_by_hash.get(h)
-                if tag is None:
-                    first = points[idx[0]]
-                    o, n = int(first["tag_offset"]), int(first["tag_length"])
-                    tag = batch.buffer[o : o + n].decode("utf-8", "replace")
-                    run.tag_by_hash[h] = tag
-                    run.tag_info.setdefault(tag, TagInfo(P.SCALARS))
+                tag = run.tag_by_hash[int(sorted_hashes[s])]
                 groups.setdefault(tag, []).append(points[idx])
         if extra:
             by_tag: dict[str, list[Item]] = {}

@@ -39,7 +39,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                      "'inspector train NAME --help'.")
     sub = parser.add_subparsers(dest="name", metavar="NAME", parser_class=type(parser))
     for spec in registry.specs():
-        arch = sub.add_parser(spec.name, help=spec.summary, description=spec.summary,
+        # argparse %-formats help strings; summaries may say "error 7.3 %".
+        arch = sub.add_parser(spec.name, help=spec.summary.replace("%", "%%"),
+                              description=spec.summary,
                               argument_default=argparse.SUPPRESS)
         _add_run_options(arch)
         _add_config_options(arch, spec.config_cls)

@@ -122,6 +122,8 @@ def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo]) -
     if kind == "audio":
         tag_info.setdefault(tag, TagInfo(P.AUDIO))
         return Item(P.KIND_AUDIO, tag, step, wall, [bytes(value.audio.encoded_audio_string)])
+    if kind is None and value.metadata.plugin_data.plugin_name == P.HPARAMS:
+        kind = "tensor"  # tensorboardX and PyTorch put hparams in the metadata alone
     if kind != "tensor":
         return None
     info = _remember(tag, value, tag_info)
@@ -184,15 +186,21 @@ def _as_text(array: np.ndarray) -> np.ndarray:
 
 
 def legacy_histogram_buckets(histo: summary_pb2.HistogramProto) -> np.ndarray:
-    """A TF1 HistogramProto as [k, 3] (left, right, count), the way TensorBoard converts it."""
-    limits = list(histo.bucket_limit)
+    """A TF1 HistogramProto as [k, 3] (left, right, count), the way TensorBoard converts it:
+    empty buckets at both ends are dropped (their limits may be +-DBL_MAX), and the outer
+    edges become the recorded min and max."""
     counts = list(histo.bucket)
-    if not counts:
+    limits = list(histo.bucket_limit)
+    n = min(len(counts), len(limits))
+    counts, limits = counts[:n], limits[:n]
+    nonzero = [i for i, c in enumerate(counts) if c > 0]
+    if not nonzero:
         return np.zeros((0, 3))
-    lefts = [histo.min] + limits[:-1]
-    rights = limits[:-1] + [histo.max]
-    n = min(len(lefts), len(rights), len(counts))
-    return np.array([lefts[:n], rights[:n], counts[:n]], dtype=np.float64).T.copy()
+    start, end = nonzero[0], nonzero[-1]
+    inner = limits[start:end]
+    lefts = [histo.min] + inner
+    rights = inner + [histo.max]
+    return np.array([lefts, rights, counts[start : end + 1]], dtype=np.float64).T.copy()
 
 
 def parse_hparams(content: bytes) -> dict:

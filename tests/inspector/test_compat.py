@@ -57,19 +57,6 @@ KIND_OF_PLUGIN = {
 
 Series = dict[tuple[str, str], list[tuple[int, float, Any]]]  # (kind, tag) -> points
 
-# Bugs in inspector/ these tests found (each is reported with its fix). strict: once fixed,
-# the test passes, pytest reports XPASS as a failure, and the marker must go.
-LEGACY_HISTOGRAM_BUG = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "decode.legacy_histogram_buckets keeps the empty edge buckets of a HistogramProto, which "
-    "TensorBoard's data_compat drops (they come out zero-width or backwards)"))
-METADATA_ONLY_HPARAMS_BUG = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "decode._decode_value drops hparams values that carry metadata but no tensor "
-    "(tensorboardX, PyTorch); TensorBoard reads them"))
-STRIPPED_METADATA_BUG = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "store._ingest decodes a batch's other events before registering the scanner's scalar "
-    "tags, so tensor scalars whose metadata FileWriter stripped become 'tensors'"))
-
-
 # ---------------------------------------------------------------- the two views of a logdir
 def tensorboard_runs(logdir: Path) -> dict[str, Series]:
     """{run: series} as TensorBoard's loader holds them, in the store's kinds and value forms."""
@@ -121,7 +108,8 @@ def hparams_as_dict(content: bytes) -> dict:
                                "metrics": [m.name.tag for m in data.experiment.metric_infos]}}
     if which == "session_start_info":
         info = data.session_start_info
-        values = {k: getattr(v, v.WhichOneof("kind")) for k, v in info.hparams.items()}
+        values = {k: getattr(v, v.WhichOneof("kind")) if v.WhichOneof("kind") else None
+                  for k, v in info.hparams.items()}
         return {"session_start": {"hparams": values, "group_name": info.group_name,
                                   "start_time_secs": info.start_time_secs}}
     end = data.session_end_info
@@ -366,14 +354,12 @@ def test_tf1_simple_values_equal_tensorboards(tf1_logs):
     assert s.values.tolist() == [e.value for e in legacy]
 
 
-@LEGACY_HISTOGRAM_BUG
 def test_tf1_histogram_protos_equal_tensorboards_buckets(tf1_logs):
     logs = tf1_logs
     assert_same_series(only_run(logs.inspector, "."), only_run(logs.tensorboard, "."),
                        {P.KIND_HISTOGRAMS})
 
 
-@LEGACY_HISTOGRAM_BUG
 def test_tf1_histogram_protos_keep_count_min_and_max(tf1_logs):
     logs = tf1_logs
     legacy = logs.legacy.Histograms("x")
@@ -397,7 +383,6 @@ def test_tf1_images_text_graph_and_run_metadata_equal_tensorboards(tf1_logs):
     assert [p.step for p in logs.store.series(P.KIND_RUN_METADATA, ".", "last_step")] == [2]
 
 
-@STRIPPED_METADATA_BUG
 def test_tf1_tensor_scalars_stay_scalars_when_filewriter_strips_their_metadata(tf1_logs):
     logs = tf1_logs
     want = only_run(logs.tensorboard, "v1_tensors")
@@ -405,7 +390,6 @@ def test_tf1_tensor_scalars_stay_scalars_when_filewriter_strips_their_metadata(t
     assert_same_series(only_run(logs.inspector, "v1_tensors"), want)
 
 
-@STRIPPED_METADATA_BUG
 def test_tensor_scalars_whose_later_events_carry_no_metadata_stay_scalars(tmp_path):
     # The same case without TensorFlow: what tf.compat.v1's FileWriter writes for tensor-form
     # scalars (metadata on a tag's first value only), through TensorBoard's own writer.
@@ -453,7 +437,6 @@ def test_tensorboardx_scalars_and_add_scalars_runs_equal_tensorboards(tensorboar
     assert_same_series(logs.inspector, logs.tensorboard, {P.KIND_SCALARS})
 
 
-@LEGACY_HISTOGRAM_BUG
 def test_tensorboardx_histograms_equal_tensorboards(tensorboardx_logs):
     assert_same_series(tensorboardx_logs.inspector, tensorboardx_logs.tensorboard,
                        {P.KIND_HISTOGRAMS})
@@ -466,7 +449,6 @@ def test_tensorboardx_images_text_and_pr_curves_equal_tensorboards(tensorboardx_
     assert tags_of(logs.inspector["."], P.KIND_PR_CURVES) == {"pr"}
 
 
-@METADATA_ONLY_HPARAMS_BUG
 def test_tensorboardx_hparams_equal_tensorboards(tensorboardx_logs):
     logs = tensorboardx_logs
     assert_same_series(logs.inspector, logs.tensorboard, {P.KIND_HPARAMS})
@@ -511,13 +493,11 @@ def test_torch_scalars_images_text_pr_curves_and_graph_equal_tensorboards(torch_
     assert_same_series(logs.inspector, getattr(logs, oracle), kinds)
 
 
-@LEGACY_HISTOGRAM_BUG
 @pytest.mark.parametrize("oracle", ["recorded", "tensorboard"])
 def test_torch_histograms_equal_tensorboards(torch_logs, oracle):
     assert_same_series(torch_logs.inspector, getattr(torch_logs, oracle), {P.KIND_HISTOGRAMS})
 
 
-@METADATA_ONLY_HPARAMS_BUG
 @pytest.mark.parametrize("oracle", ["recorded", "tensorboard"])
 def test_torch_hparams_equal_tensorboards(torch_logs, oracle):
     assert_same_series(torch_logs.inspector, getattr(torch_logs, oracle), {P.KIND_HPARAMS})
