@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import re
 
 import keras
@@ -184,7 +185,7 @@ def _shape(shape) -> list | None:
 def _layer_info(layer, shape) -> dict:
     try:
         params = int(layer.count_params())
-        trainable = int(sum(int(tf.size(v)) for v in layer.trainable_weights))
+        trainable = int(sum(math.prod(v.shape) for v in layer.trainable_weights))
     except ValueError:  # an unbuilt layer
         params = trainable = 0
     return {"output_shape": _shape(shape), "param_count": params,

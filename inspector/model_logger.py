@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from inspector import evaluation, graph_trace, probes
+from inspector import evaluation, graph_trace, layer_summaries, probes
 from inspector.events import plugins as P
 from inspector.summary import SummaryWriter
 
@@ -83,7 +83,8 @@ class ModelLogger:
             dense layer before the output) or None.
         embedding_samples: samples in each embeddings summary.
         pr_curves: write one PR curve per class at each evaluation.
-        histogram_buckets, max_kernel_values, max_feature_map_values: see ``probes``.
+        histogram_buckets, max_kernel_values, max_feature_map_values: see
+            ``inspector.layer_summaries``.
         flush_secs: the writers' flush interval; everything is flushed after each epoch too.
     """
 
@@ -166,7 +167,7 @@ class ModelLogger:
                 # Keras would, so that graphs and state exist before that step.
                 self.model(probes.as_batch(self.probe.head(1)), training=False)
             with self.guard("probe"):
-                probes.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
+                layer_summaries.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
         if graphs:
             self.log_graphs(step, train_step)
         if hparams:
@@ -266,23 +267,23 @@ class ModelLogger:
         w = self.writer(TRAIN)
         if weights:
             with self.guard("weights"):
-                probes.log_weights(w, self.model, step, self.buckets)
+                layer_summaries.log_weights(w, self.model, step, self.buckets)
         if kernels:
             with self.guard("kernels"):
                 shape = None
                 if self.probe is not None:
                     shape = tuple(np.shape(tf.nest.flatten(self.probe.x)[0])[1:])
-                probes.log_kernels(w, self.model, step, self.max_kernel_values, shape)
+                layer_summaries.log_kernels(w, self.model, step, self.max_kernel_values, shape)
         if not (gradients or outputs or feature_maps) or self.probe is None:
             return
         with self.guard("layer outputs"):
             seen = self._probe_pass()
         if gradients and seen is not None and seen.gradients:
             with self.guard("gradients"):
-                probes.log_gradients(w, self.model, seen.gradients, step, self.buckets)
+                layer_summaries.log_gradients(w, self.model, seen.gradients, step, self.buckets)
         if (outputs or feature_maps) and seen is not None:
             with self.guard("layer outputs"):
-                probes.log_layer_outputs(
+                layer_summaries.log_layer_outputs(
                     w, self.model, seen.outputs, step, histograms=outputs,
                     feature_map_probes=self.feature_map_probes if feature_maps else 0,
                     max_values=self.max_feature_map_values, buckets=self.buckets)

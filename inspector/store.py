@@ -80,7 +80,8 @@ class _Column:
             steps, walls, values, purge_from, dropped = self._purge(steps, walls, values)
         k = len(steps)
         if self.n + k > len(self.steps):
-            cap = max(2 * len(self.steps), self.n + k)
+            # 1.5x growth: amortised O(1) appends with less idle capacity than doubling.
+            cap = max(len(self.steps) * 3 // 2, self.n + k)
             for name in ("steps", "walls", "values"):
                 old = getattr(self, name)
                 new = np.empty(cap, old.dtype)

@@ -12,7 +12,10 @@ from tensorboard.backend.event_processing import plugin_event_accumulator
 from tensorboard.compat.proto.graph_pb2 import GraphDef
 from tensorboard.plugins.graph import keras_util
 
+from inspector.errors import InspectorError
 from inspector.events import plugins as P
+from inspector.hooks import Inspector
+from inspector.store import Store
 from tests.hooks import tiny
 from tests.hooks.conftest import EPOCHS, UPDATE_FREQ
 
@@ -251,3 +254,28 @@ def test_tensorboard_loader_sees_scalars_histograms_images_and_graph(fitted):
     assert P.KERAS_MODEL_TAG in acc.PluginTagToContent("graph_keras_model")
     assert len(acc.Graph().node) > 100
     assert len(acc.Tensors("epoch/loss")) == EPOCHS
+
+
+def test_without_validation_data_the_hook_logs_what_needs_no_data(tmp_path):
+    x, y, _, _ = tiny.data()
+    model = tiny.sequential()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    hook = Inspector(tmp_path, update_freq="epoch")
+    model.fit(x, y, batch_size=64, epochs=1, callbacks=[hook], verbose=0)
+    assert hook.errors == []
+    s = Store(tmp_path)
+    s.reload()
+    kinds = s.kinds("train")
+    assert list(s.scalars("train", "epoch/loss").steps) == [1]
+    assert not any(t.startswith(P.TAG_BATCH) for t in kinds[P.KIND_SCALARS])
+    assert "weights/conv/kernel" in kinds[P.KIND_HISTOGRAMS]
+    assert "kernels/conv" in kinds[P.KIND_KERNELS]
+    assert P.KERAS_MODEL_TAG in kinds[P.KIND_KERAS_MODEL]
+    assert P.KIND_ACTIVATIONS not in kinds and "validation" not in s.runs()
+
+
+@pytest.mark.parametrize("kwargs", [{"update_freq": 0}, {"update_freq": "batch"},
+                                    {"histogram_freq": -1}, {"eval_freq": 0.5}])
+def test_bad_frequencies_are_refused_with_a_message(tmp_path, kwargs):
+    with pytest.raises(InspectorError, match=next(iter(kwargs))):
+        Inspector(tmp_path, **kwargs)
