@@ -124,7 +124,9 @@ def png_encode(array) -> bytes:
         raise InspectorError(f"png_encode takes one image, got a batch of {arr.shape[0]}")
     pixels = arr[0, :, :, 0] if arr.shape[-1] == 1 else arr[0]
     out = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(out, format="PNG")
+    # Level 1: about twice as fast as Pillow's default at a similar size; images are logged
+    # every epoch, so encoding speed is part of the hook's cost.
+    Image.fromarray(np.ascontiguousarray(pixels)).save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 

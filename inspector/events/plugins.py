@@ -87,7 +87,8 @@ FILE_PREFIX = "events.out.tfevents."
 # graph), <logdir>/validation (curves, evaluation, inference op graph), <logdir> itself
 # (hparams). Step axes: tags under TAG_BATCH count training batches (global step); every
 # other tag counts completed epochs, so step 0 holds the state before training.
-TAG_BATCH = "batch/"  # + metric: running mean over the epoch so far, as Keras reports it
+TAG_BATCH = "batch/"  # + metric: running mean over the epoch so far, as Keras reports it;
+# also batch/learning_rate and batch/steps_per_second (since the previous batch write)
 TAG_EPOCH = "epoch/"  # + metric, e.g. epoch/loss, epoch/accuracy (validation run: val_*)
 TAG_LEARNING_RATE = "optimizer/learning_rate"
 TAG_GRADIENT_NORM = "gradients/global_norm"  # on the probe batch
@@ -117,3 +118,5 @@ TAG_SAMPLES = "samples/"  # + name: text or images a trainer provides (reconstru
 # Keras model JSON (KERAS_MODEL_TAG) written by the hook carries, per layer, an extra key
 # "inspector": {"output_shape": [...], "param_count": int, "trainable_param_count": int}.
 LAYER_INFO_KEY = "inspector"
+# The hook's metadata also holds, in activations: "channels" (the layer's full channel count,
+# when the tensor keeps fewer); in embeddings: "layer" (the layer path).
