@@ -143,7 +143,11 @@ def test_unreachable_mnist_host_falls_back_with_the_reason(monkeypatch, capsys):
 
 
 def test_a_hanging_probe_gives_up_after_the_timeout(monkeypatch):
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(5))
+    def hang(*args, **kwargs):
+        time.sleep(5)
+        raise OSError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", hang)
     monkeypatch.setattr(data, "PROBE_TIMEOUT_S", 0.2)
     monkeypatch.setattr(data.urllib.request, "getproxies", dict)
     start = time.monotonic()
