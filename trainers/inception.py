@@ -4,7 +4,9 @@ An inception module runs 1x1, 3x3 and 5x5 convolutions and a 3x3 max pooling sid
 the same input and concatenates their outputs along the depth axis; 1x1 "reduce"
 convolutions keep the 3x3 and 5x5 branches cheap. Two auxiliary softmax heads (after 4a and
 4d, as in Szegedy et al. 2014) add 0.3 times their loss during training and are dropped at
-inference. Never imports TensorFlow at module level.
+inference. Every convolution is followed by batch normalization, as in BN-Inception
+(Ioffe and Szegedy 2015); ``--no-batch-norm`` builds the 2014 original, which on a CPU's few
+epochs stays at chance level. Never imports TensorFlow at module level.
 """
 
 import functools
@@ -42,7 +44,10 @@ class InceptionConfig(ConvTrainConfig):
                           minimum=0.01, quick=0.125)
     aux_weight: float = option(0.3, "loss weight of each auxiliary head (0: no heads)",
                                minimum=0)
-    dropout: float = option(0.4, "dropout rate before the output layer")
+    dropout: float = option(0.4, "dropout rate before the output layer", minimum=0)
+    batch_norm: bool = option(True, "batch normalization after every convolution "
+                              "(BN-Inception, 2015); without it, as in 2014, the net stays "
+                              "at chance level for the first epochs")
     keras_inceptionv3: bool = option(False, "train Keras' InceptionV3 (weights=None, images "
                                      "resized to 75x75) instead, to inspect its big graph")
 
@@ -62,9 +67,9 @@ def build(config: InceptionConfig, dataset: Dataset):
     import keras
     from keras import layers
 
-    w = config.width
+    w, bn = config.width, config.batch_norm
     x = inputs = keras.Input(dataset.input_shape, name="image")                 # 32x32x3
-    x = _conv(x, _scaled(64, w), 3, "conv1")                                     # 32x32x16
+    x = _conv(x, _scaled(64, w), 3, "conv1", bn)                                 # 32x32x16
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)      # 16x16
     aux, left = [], config.modules
     for spec in MODULES:
@@ -74,10 +79,10 @@ def build(config: InceptionConfig, dataset: Dataset):
             x = layers.MaxPooling2D(3, strides=2, padding="same", name=spec)(x)
             continue
         name, *filters = spec
-        x = inception_module(x, f"inception_{name}", [_scaled(f, w) for f in filters])
+        x = inception_module(x, f"inception_{name}", [_scaled(f, w) for f in filters], bn)
         left -= 1
         if name in AUX_AFTER and config.aux_weight:
-            aux.append(auxiliary_head(x, f"aux{len(aux) + 1}", w, dataset.num_classes))
+            aux.append(auxiliary_head(x, f"aux{len(aux) + 1}", w, dataset.num_classes, bn))
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(config.dropout, name="dropout")(x)
     outputs = layers.Dense(dataset.num_classes, activation="softmax", name="output")(x)
@@ -87,7 +92,7 @@ def build(config: InceptionConfig, dataset: Dataset):
                                    name="googlenet")
 
 
-def inception_module(x, name: str, filters: list[int]):
+def inception_module(x, name: str, filters: list[int], batch_norm: bool = True):
     """Parallel 1x1, 3x3, 5x5 convolutions and 3x3 max pooling, depth-concatenated; one
     nested model, so the graph shows ``inception_3a`` opening into its four branches."""
     import keras
@@ -95,16 +100,17 @@ def inception_module(x, name: str, filters: list[int]):
 
     f1, f3r, f3, f5r, f5, fp = filters
     inputs = keras.Input(x.shape[1:], name="input")
-    b1 = _conv(inputs, f1, 1, "branch_1x1")
-    b3 = _conv(_conv(inputs, f3r, 1, "branch_3x3_reduce"), f3, 3, "branch_3x3")
-    b5 = _conv(_conv(inputs, f5r, 1, "branch_5x5_reduce"), f5, 5, "branch_5x5")
+    bn = batch_norm
+    b1 = _conv(inputs, f1, 1, "branch_1x1", bn)
+    b3 = _conv(_conv(inputs, f3r, 1, "branch_3x3_reduce", bn), f3, 3, "branch_3x3", bn)
+    b5 = _conv(_conv(inputs, f5r, 1, "branch_5x5_reduce", bn), f5, 5, "branch_5x5", bn)
     bp = layers.MaxPooling2D(3, strides=1, padding="same", name="branch_pool")(inputs)
-    bp = _conv(bp, fp, 1, "branch_pool_proj")
+    bp = _conv(bp, fp, 1, "branch_pool_proj", bn)
     outputs = layers.Concatenate(name="concat")([b1, b3, b5, bp])  # f1+f3+f5+fp deep
     return keras.Model(inputs, outputs, name=name)(x)
 
 
-def auxiliary_head(x, name: str, width: float, num_classes: int):
+def auxiliary_head(x, name: str, width: float, num_classes: int, batch_norm: bool = True):
     """avg pool 5x5/3 -> conv 1x1 (128) -> fc (1024) -> dropout 0.7 -> softmax (paper's sizes
     times ``width``), as one nested model."""
     import keras
@@ -112,7 +118,7 @@ def auxiliary_head(x, name: str, width: float, num_classes: int):
 
     h = inputs = keras.Input(x.shape[1:], name="input")
     h = layers.AveragePooling2D(5, strides=3, padding="same", name="pool")(h)
-    h = _conv(h, _scaled(128, width), 1, "conv")
+    h = _conv(h, _scaled(128, width), 1, "conv", batch_norm)
     h = layers.Flatten(name="flatten")(h)
     h = layers.Dense(_scaled(1024, width), activation="relu", name="fc")(h)
     h = layers.Dropout(0.7, name="dropout")(h)
@@ -124,10 +130,17 @@ def _scaled(filters: int, width: float) -> int:
     return max(1, round(filters * width))
 
 
-def _conv(x, filters: int, kernel: int, name: str):
+def _conv(x, filters: int, kernel: int, name: str, batch_norm: bool):
+    """Convolution and ReLU; with ``batch_norm`` a batch normalization between them."""
     from keras import layers
 
-    return layers.Conv2D(filters, kernel, padding="same", activation="relu", name=name)(x)
+    if not batch_norm:
+        return layers.Conv2D(filters, kernel, padding="same", activation="relu", name=name)(x)
+    x = layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=name)(x)
+    # Momentum 0.9 (PyTorch's 0.1) rather than Keras' 0.99: in runs of a few dozen steps
+    # the moving statistics must catch up, or validation sits at chance level.
+    x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
 
 
 @functools.cache

@@ -90,7 +90,9 @@ def _conv_bn(x, filters: int, kernel: int, strides: int, name: str):
     # No bias: the batch normalization right after has its own shift (beta).
     x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
                       kernel_initializer="he_normal", name=name)(x)
-    return layers.BatchNormalization(name=f"{name}_bn")(x)
+    # Momentum 0.9 (PyTorch's 0.1) rather than Keras' 0.99: in runs of a few dozen steps
+    # the moving statistics must catch up, or validation lags far behind training.
+    return layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
 
 
 def train(config: ResNetConfig, run: RunDir) -> RunResult:

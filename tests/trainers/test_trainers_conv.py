@@ -18,6 +18,7 @@ os.environ["INSPECTOR_OFFLINE"] = "1"
 keras = pytest.importorskip("keras")
 
 from inspector import cli, probes  # noqa: E402  (probes imports TensorFlow)
+from inspector.layer_summaries import log_layer_outputs  # noqa: E402
 from inspector.summary import SummaryWriter  # noqa: E402
 from trainers import conv, data, inception, resnet, transfer  # noqa: E402
 
@@ -82,7 +83,8 @@ def test_convnet_names_the_layer_where_valid_padding_runs_out_of_image(digits):
 
 def test_convolution_and_max_pooling_reproduce_the_worked_example(tmp_path):
     """Cross-correlation, valid padding, stride 1, computed by the hook's own layer-output
-    recorder, logged as feature maps, and read back from the logdir by the store."""
+    recorder (inspector.probes), logged as feature maps by the hook's own call
+    (inspector.layer_summaries), and read back from the logdir by the store."""
     image = np.array([[0.4, 0.9, 0.1], [0.7, 0.2, 0.6], [0.8, 0.3, 0.5]], np.float32)
     weights = np.array([[5.7, 2.4], [3.1, 0.9]], np.float32)
     # The material prints 7.67 bottom left, but its own products give 7.22:
@@ -103,7 +105,7 @@ def test_convolution_and_max_pooling_reproduce_the_worked_example(tmp_path):
     assert outputs["pool"][0, 0, 0, 0] == pytest.approx(7.22, abs=1e-5)  # the window's max
 
     with SummaryWriter(tmp_path / "run") as writer:
-        probes.log_layer_outputs(writer, model, outputs, step=0)
+        log_layer_outputs(writer, model, outputs, step=0)
     store = Store(tmp_path)
     store.reload()
     [logged] = store.series(P.KIND_ACTIVATIONS, "run", P.TAG_FEATURE_MAPS + "conv")
