@@ -15,7 +15,9 @@ navigation starts from about:blank with a fresh HTTP cache state for the page.
 `line-chart` of the Time Series page, Inspector's `.js-plotly-plot`) is captured through
 the DevTools protocol every few milliseconds until it holds at least MIN_LINE_PIXELS pixels
 of run colour (saturated, unlike axes, grid and text). The smoothing response is timed in
-the page: a key press on the slider to the last card's `plotly_afterplot`.
+the page with real mouse events (DevTools Input): from each pointer move while dragging the
+slider to the next frame after the cards in view show the new smoothing, and from release to
+Plotly's redraw of every card.
 
     .venv/bin/python benchmarks/dashboard.py [--repeat 3] [--only a|b]
 """
@@ -204,30 +206,47 @@ def time_first_chart(driver, url: str, selector: str, timeout: float = 120.0) ->
     raise RuntimeError(f"no chart drawn at {url} within {timeout:.0f} s")
 
 
-SMOOTHING_JS = """
-const done = arguments[arguments.length - 1];
-const graphs = [...document.querySelectorAll('.curve-card .js-plotly-plot')];
-const thumb = document.querySelector('#curves-smoothing [role="slider"]');
-let left = graphs.length;
-const t0 = performance.now();
-graphs.forEach((g) => g.once ? g.once('plotly_afterplot', () => {
-    if (--left === 0) done(performance.now() - t0);
-}) : null);
-thumb.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));
-setTimeout(() => done(-1), 10000);
+PREVIEW_SETUP_JS = """
+window.__lat = []; window.__afterplots = 0;
+window.addEventListener('pointermove', () => { window.__move = performance.now(); }, true);
+window.addEventListener('pointerup', () => { window.__up = performance.now(); }, true);
+const original = window.dash_clientside.curves.preview;
+window.dash_clientside.curves.preview = function (w) {
+  const moved = window.__move, out = original(w);
+  requestAnimationFrame(() => window.__lat.push(performance.now() - moved));
+  return out;
+};
+document.querySelectorAll('.curve-card .js-plotly-plot').forEach((g) => g.on('plotly_afterplot',
+  () => { window.__afterplots++; window.__lastPlot = performance.now(); }));
+const r = document.querySelector('#curves-smoothing [role="slider"]').getBoundingClientRect();
+return [r.left + r.width / 2, r.top + r.height / 2];
 """
 
 
-def time_smoothing(driver, repeat: int) -> list[float]:
-    """ms from a slider key press until every card has redrawn."""
-    driver.set_script_timeout(15)
-    out = []
-    for i in range(repeat * 2):
-        time.sleep(0.3)
-        ms = driver.execute_async_script(SMOOTHING_JS, "ArrowLeft" if i % 2 else "ArrowRight")
-        if ms >= 0:
-            out.append(ms)
-    return out
+def _mouse(driver, kind: str, x: float, y: float) -> None:
+    driver.execute_cdp_cmd("Input.dispatchMouseEvent", {
+        "type": kind, "x": x, "y": y, "button": "left", "buttons": 1 if kind != "mouseReleased"
+        else 0, "clickCount": 1})
+
+
+def time_smoothing(driver, moves: int = 12) -> tuple[list[float], float | None]:
+    """Drag the smoothing slider with real mouse events: ms from each pointer move until the
+    cards in view show the new smoothing (next frame after the preview drew), and ms from
+    release until Plotly has redrawn every card."""
+    x, y = driver.execute_script(PREVIEW_SETUP_JS)
+    _mouse(driver, "mousePressed", x, y)
+    for k in range(1, moves + 1):
+        _mouse(driver, "mouseMoved", x - 4 * k, y)
+        time.sleep(0.15)
+    cards = driver.execute_script("return document.querySelectorAll('.curve-card').length")
+    _mouse(driver, "mouseReleased", x - 4 * moves, y)
+    end = time.time() + 30
+    while time.time() < end and driver.execute_script("return window.__afterplots") < cards:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    lat, settle = driver.execute_script(
+        "return [window.__lat, window.__lastPlot ? window.__lastPlot - window.__up : null]")
+    return lat, settle
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -241,7 +260,7 @@ def bench(key: str, repeat: int, driver) -> dict:
     try:
         contenders = {"TensorBoard": (tb_url, "line-chart"),
                       "Inspector": (ins_url, ".curve-card .js-plotly-plot")}
-        for name, (url, selector) in contenders.items():  # warm-up: caches, JIT, first reads
+        for url, selector in contenders.values():  # warm-up: caches, JIT, first reads
             time_first_chart(driver, url, selector)
         times: dict[str, list[float]] = {name: [] for name in contenders}
         for _ in range(repeat):
@@ -258,12 +277,15 @@ def bench(key: str, repeat: int, driver) -> dict:
         print(f"  Inspector / TensorBoard: {ratio:.2f}x", flush=True)
         time_first_chart(driver, ins_url, contenders["Inspector"][1])
         time.sleep(2)  # let every card finish its first draw
-        smooth = time_smoothing(driver, repeat)
-        if smooth:
-            med, lo, hi = median_range(smooth)
-            print(f"  Inspector smoothing slider -> all cards redrawn: median {med:.0f} ms "
-                  f"(range {lo:.0f}-{hi:.0f}, n={len(smooth)})", flush=True)
-        result["smoothing_ms"] = smooth
+        lat, settle = time_smoothing(driver)
+        if lat:
+            med, lo, hi = median_range(lat)
+            print(f"  Inspector smoothing drag -> cards in view redrawn: median {med:.0f} ms "
+                  f"(range {lo:.0f}-{hi:.0f}, n={len(lat)})", flush=True)
+        if settle is not None:
+            print(f"  Inspector slider release -> Plotly redrew every card: {settle:.0f} ms",
+                  flush=True)
+        result["smoothing_drag_ms"], result["release_redraw_ms"] = lat, settle
         return result
     finally:
         for proc in (tb, ins):

@@ -105,6 +105,47 @@
     return [xs, ys];
   }
 
+
+  const MERGE_ABOVE = 24;
+
+  function escapeHtml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  }
+
+  function joinWithGaps(parts) {
+    let n = 0;
+    for (const p of parts) n += p.length + 1;
+    const out = new Float64Array(n);
+    let i = 0;
+    for (const p of parts) { out.set(p, i); i += p.length; out[i++] = NaN; }
+    return out;
+  }
+
+  function mergedTraces(drawn, type, smooth) {
+    const byColor = new Map();
+    for (const d of drawn) {
+      if (!byColor.has(d.series.color)) byColor.set(d.series.color, []);
+      byColor.get(d.series.color).push(d);
+    }
+    const traces = [];
+    for (const [color, ds] of byColor) {
+      const names = (key) => ds.flatMap((d) => [...Array(d[key].length + 1)].map(() => d.series.name));
+      traces.push({ type: type, x: joinWithGaps(ds.map((d) => d.rawX)),
+                    y: joinWithGaps(ds.map((d) => d.rawY)), mode: "lines",
+                    line: { color: color, width: smooth ? 1 : 1.2 }, opacity: smooth ? 0.25 : 0.9,
+                    text: smooth ? undefined : names("rawX"), name: color,
+                    hoverinfo: smooth ? "skip" : undefined,
+                    hovertemplate: smooth ? undefined : "<b>%{text}</b><br>%{x}<br>%{y:.5g}<extra></extra>" });
+      if (smooth) {
+        traces.push({ type: type, x: joinWithGaps(ds.map((d) => d.x)),
+                      y: joinWithGaps(ds.map((d) => d.sy)), mode: "lines",
+                      line: { color: color, width: 1.5 }, text: names("x"), name: color,
+                      hovertemplate: "<b>%{text}</b><br>%{x}<br>smoothed %{y:.5g}<extra></extra>" });
+      }
+    }
+    return traces;
+  }
+
   function xValues(a, series, xmode, unit, tzShiftMs) {
     if (xmode === "relative") return Float64Array.from(a.w, (w) => w / unit.div);
     if (xmode === "wall") return Float64Array.from(a.w, (w) => (series.wall0 + w) * 1000 - tzShiftMs);
@@ -119,6 +160,7 @@
     const layout = {
       margin: { l: 52, r: 12, t: 8, b: 38 }, showlegend: false, hovermode: "closest",
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
+      modebar: { bgcolor: "rgba(0,0,0,0)", color: "#9aa3ae", activecolor: "#2f6fd0" },
       font: { family: "Inter, system-ui, sans-serif", size: 11, color: "#3c4450" },
       xaxis: { gridcolor: "#eef0f3", zeroline: false, showspikes: false },
       yaxis: { gridcolor: "#eef0f3", zeroline: false, type: logy ? "log" : "linear",
@@ -138,38 +180,49 @@
       points += a.s.length;
     }
     const unit = timeUnit(maxRel);
-    const type = points > 40000 ? "scattergl" : "scatter";
-    const traces = [], yForRange = [];
+    // Per-pixel decimation bounds the points of a line, so SVG is the fast path; software
+    // WebGL (headless, remote desktops) was measured far slower than SVG for many traces.
+    const type = points > 300000 ? "scattergl" : "scatter";
     const smooth = smoothing > 0;
+    const drawn = [], yForRange = [];
     for (const [series, a] of all) {
       const x = xValues(a, series, xmode, unit, tzShiftMs);
-      const color = series.color, name = series.name;
-      const group = series.kind === "group";
-      if (group && a.lo) {
-        traces.push({ type: type, x: x, y: a.lo, mode: "lines", line: { width: 0 },
-                      hoverinfo: "skip", name: name });
-        traces.push({ type: type, x: x, y: a.hi, mode: "lines", line: { width: 0 },
-                      fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip",
-                      name: name });
-      }
       let rawX = x, rawY = a.v;
-      if (!group && a.lo) [rawX, rawY] = envelope(x, a.lo, a.hi, a.v);
-      const hover = `<b>${name.replace(/</g, "&lt;")}</b><br>%{x}<br>`;
-      traces.push({
-        type: type, x: rawX, y: rawY, mode: "lines", name: name,
-        line: { color: color, width: smooth ? 1 : 1.5 }, opacity: smooth ? 0.28 : 1,
-        hoverinfo: smooth ? "skip" : undefined,
-        hovertemplate: smooth ? undefined : hover + "%{y:.5g}<extra></extra>",
-      });
-      if (smooth) {
-        const base = a.m && a.c ? a.m : a.v;
-        traces.push({
-          type: type, x: x, y: ema(base, smoothing, a.m && a.c ? a.c : null), mode: "lines",
-          name: name, line: { color: color, width: 1.8 }, customdata: a.v,
-          hovertemplate: hover + "smoothed %{y:.5g}<br>value %{customdata:.5g}<extra></extra>",
-        });
-      }
+      if (series.kind !== "group" && a.lo) [rawX, rawY] = envelope(x, a.lo, a.hi, a.v);
+      const base = a.m && a.c ? a.m : a.v, counts = a.m && a.c ? a.c : null;
+      drawn.push({ series, a, x, rawX, rawY, base, counts,
+                   sy: smooth ? ema(base, smoothing, counts) : null });
       for (let i = 0; i < a.v.length; i++) yForRange.push(a.v[i]);
+    }
+    // Many runs: one trace per colour (runs sharing a colour look the same anyway), lines
+    // split by gaps, the run named per point for hover. Plotly's cost is per trace.
+    const merge = drawn.length > MERGE_ABOVE;
+    const traces = merge ? mergedTraces(drawn, type, smooth) : [];
+    if (!merge) {
+      for (const d of drawn) {
+        const { series, a, x } = d, color = series.color, name = series.name;
+        const hover = `<b>${escapeHtml(name)}</b><br>%{x}<br>`;
+        if (series.kind === "group" && a.lo) {
+          traces.push({ type: type, x: x, y: a.lo, mode: "lines", line: { width: 0 },
+                        hoverinfo: "skip", name: name });
+          traces.push({ type: type, x: x, y: a.hi, mode: "lines", line: { width: 0 },
+                        fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip",
+                        name: name });
+        }
+        traces.push({
+          type: type, x: d.rawX, y: d.rawY, mode: "lines", name: name,
+          line: { color: color, width: smooth ? 1 : 1.5 }, opacity: smooth ? 0.28 : 1,
+          hoverinfo: smooth ? "skip" : undefined,
+          hovertemplate: smooth ? undefined : hover + "%{y:.5g}<extra></extra>",
+        });
+        if (smooth) {
+          traces.push({
+            type: type, x: x, y: d.sy, mode: "lines", name: name,
+            line: { color: color, width: 1.8 }, customdata: a.v,
+            hovertemplate: hover + "smoothed %{y:.5g}<br>value %{customdata:.5g}<extra></extra>",
+          });
+        }
+      }
     }
     if (xmode === "wall") layout.xaxis.type = "date";
     layout.xaxis.title = { text: xmode === "step" ? "step" : xmode === "relative"
@@ -185,21 +238,111 @@
         layout.yaxis.autorange = false;
       }
     }
-    return { data: traces, layout: layout, view: { unit: unit.div, tz: tzShiftMs } };
+    return { data: traces, layout: layout, view: { unit: unit.div, tz: tzShiftMs }, drawn: drawn };
+  }
+
+  /* ---- the smoothing preview while the slider is dragged -----------------------------
+   * A full Plotly redraw costs ~100 ms per card on a slow machine, too slow to follow a
+   * drag. While dragging, each card in view draws its lines on a canvas over the plot area
+   * (Plotly's own axes map the values); on release the card is redrawn by Plotly. */
+  const drawnByTag = new Map();
+  let previewTimer = null;
+
+  function graphOf(tag) {
+    for (const card of document.querySelectorAll(".curve-card")) {
+      if (card.dataset.tag === tag) return card.querySelector(".js-plotly-plot");
+    }
+    return null;
+  }
+
+  function inView(el) {
+    const r = el.getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight && r.width > 0;
+  }
+
+  function endPreview(gd) {
+    if (gd && gd.__preview) { gd.__preview.remove(); gd.__preview = null; }
+    if (gd) gd.classList.remove("previewing");
+  }
+
+  function previewCard(gd, drawn, weight) {
+    const fl = gd._fullLayout;
+    if (!fl || !fl.xaxis || !fl.yaxis) return;
+    const xa = fl.xaxis, ya = fl.yaxis, ratio = window.devicePixelRatio || 1;
+    let canvas = gd.__preview;
+    if (!canvas) {
+      canvas = gd.__preview = document.createElement("canvas");
+      canvas.className = "smoothing-preview";
+      if (getComputedStyle(gd).position === "static") gd.style.position = "relative";
+      gd.appendChild(canvas);
+    }
+    const w = xa._length, h = ya._length;
+    if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio);
+    if (canvas.height !== Math.round(h * ratio)) canvas.height = Math.round(h * ratio);
+    Object.assign(canvas.style, { left: xa._offset + "px", top: ya._offset + "px",
+                                  width: w + "px", height: h + "px" });
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const line = (xs, ys, color, alpha, width) => {
+      ctx.beginPath();
+      ctx.strokeStyle = color; ctx.globalAlpha = alpha; ctx.lineWidth = width;
+      let pen = false;
+      for (let i = 0; i < xs.length; i++) {
+        const px = xa.c2p(xs[i]), py = ya.c2p(ys[i]);
+        if (!Number.isFinite(px) || !Number.isFinite(py)) { pen = false; continue; }
+        if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+        pen = true;
+      }
+      ctx.stroke();
+    };
+    for (const d of drawn) {
+      if (d.series.kind === "group" && d.a.lo) {
+        line(d.x, d.a.lo, d.series.color, 0.35, 0.8);
+        line(d.x, d.a.hi, d.series.color, 0.35, 0.8);
+      }
+      line(d.rawX, d.rawY, d.series.color, weight > 0 ? 0.28 : 1, weight > 0 ? 1 : 1.5);
+      if (weight > 0) line(d.x, ema(d.base, weight, d.counts), d.series.color, 1, 1.8);
+    }
+    gd.classList.add("previewing");
+  }
+
+  function preview(weight) {
+    if (weight === null || weight === undefined) return window.dash_clientside.no_update;
+    const t0 = performance.now();
+    const shown = [];
+    for (const [tag, drawn] of drawnByTag) {
+      const gd = graphOf(tag);
+      if (gd && inView(gd)) { previewCard(gd, drawn, weight); shown.push(gd); }
+    }
+    window.inspectorPreviewMs = performance.now() - t0;
+    clearTimeout(previewTimer);
+    // Cards whose figure does not change on release (same value) drop the canvas by timeout.
+    previewTimer = setTimeout(() => shown.forEach(endPreview), 1500);
+    return window.dash_clientside.no_update;
   }
 
   function figureCallback(data, smoothing, xmode, options) {
     const fig = figure(data, smoothing, xmode, options);
     const view = fig.view || { unit: 1, tz: 0 };
-    delete fig.view;
     view.zoomed = !!(data && data.range);
+    const ctx = window.dash_clientside.callback_context;
+    const tag = ctx && ctx.outputs_list ? ctx.outputs_list[0].id.tag : null;
+    if (tag !== null) {
+      if (fig.drawn) drawnByTag.set(tag, fig.drawn); else drawnByTag.delete(tag);
+      const gd = graphOf(tag);
+      if (gd && gd.__preview && gd.once) gd.once("plotly_afterplot", () => endPreview(gd));
+    }
+    delete fig.view;
+    delete fig.drawn;
     return [fig, view];
   }
 
-  window.inspectorCurves = { ema: ema, figure: figure, decode: decode };
+  window.inspectorCurves = { ema: ema, figure: figure, decode: decode, preview: preview };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     curves: {
       figure: figureCallback,
+      preview: preview,
       agg: function (mode, regex, hparam, band) {
         return { mode: mode || "none", regex: regex || "", hparam: hparam || "",
                  band: band || "minmax" };

@@ -6,7 +6,8 @@ from dash import html
 
 
 def card(title: str, body: list, *, actions: list | None = None, info=None,
-         subtitle: str | None = None, class_name: str = "card", data_tag: str = "") -> html.Div:
+         subtitle: str | None = None, class_name: str = "card",
+         attrs: dict | None = None) -> html.Div:
     head = [html.Div(className="card-titles", children=[
         html.Span(title, className="card-title", title=title),
         html.Span(subtitle, className="card-subtitle") if subtitle else None,
@@ -16,7 +17,7 @@ def card(title: str, body: list, *, actions: list | None = None, info=None,
     children = [html.Div(head, className="card-head"), *body]
     if info is not None:
         children.append(html.Div(info, className="card-info"))
-    return html.Div(children, className=class_name, **({"data-tag": data_tag} if data_tag else {}))
+    return html.Div(children, className=class_name, **(attrs or {}))
 
 
 def group_section(title: str, children: list, *, count: int | None = None) -> html.Details:

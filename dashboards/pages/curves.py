@@ -10,6 +10,7 @@ that changed (``Patch``).
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timezone
 
 import dash
@@ -39,7 +40,7 @@ from inspector.events import plugins as P
 
 dash.register_page(__name__, path="/", name="Curves", title="Inspector · Curves", order=0)
 
-GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False,
+GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"]}
 
 
@@ -58,7 +59,7 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
         html.Div(className="control", children=[
             html.Label("Smoothing", htmlFor="curves-smoothing"),
             dcc.Slider(id="curves-smoothing", min=0, max=0.99, step=0.01, value=0.6,
-                       marks=None, updatemode="drag", className="smoothing-slider",
+                       marks=None, updatemode="mouseup", className="smoothing-slider",
                        tooltip={"placement": "bottom", "always_visible": False}),
             html.Span(id="curves-smoothing-value", className="slider-value"),
         ]),
@@ -98,6 +99,7 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
                                          "band": "minmax"}),
         dcc.Store(id="curves-tags", data=tags),
         dcc.Store(id="curves-rebuild", data=0),
+        dcc.Store(id="curves-preview"),
         dcc.Download(id="curves-download-all"),
         html.Div(id="curves-filter-error", className="filter-error"),
         html.Div(id="curves-cards", children=children),
@@ -115,11 +117,12 @@ def _cards(runs: list[str], tag_filter: str | None) -> tuple[list, list[str]]:
     if not tags:
         text = ("No scalar data for the selected runs." if runs else "No runs selected.")
         return [cards.empty_state(text)], []
-    return [cards.group_section(prefix or "top level", [_card(t) for t in group])
+    build = str(time.time_ns())
+    return [cards.group_section(prefix or "top level", [_card(t, build) for t in group])
             for prefix, group in group_tags(tags)], tags
 
 
-def _card(tag: str) -> html.Div:
+def _card(tag: str, build: str) -> html.Div:
     actions = [
         html.Button("CSV", id=_tag_id("curve-dl-csv", tag), className="link-button",
                     title="every point of this chart's runs, with the smoothed value"),
@@ -135,7 +138,9 @@ def _card(tag: str) -> html.Div:
         dcc.Store(id=_tag_id("curve-view", tag)),
     ]
     return cards.card(tag, body, actions=actions, info=html.Span(id=_tag_id("curve-info", tag)),
-                      class_name="card curve-card", data_tag=tag)
+                      class_name="card curve-card",
+                      # A new React key per build: fresh components, fresh visibility.
+                      attrs={"data-tag": tag, "data-build": build, "key": f"{tag}@{build}"})
 
 
 # ---------------------------------------------------------------- building the cards
@@ -157,6 +162,10 @@ clientside_callback(
     Input("curves-agg-mode", "value"), Input("curves-agg-regex", "value"),
     Input("curves-agg-hparam", "value"), Input("curves-agg-band", "value"),
     prevent_initial_call=True)
+
+clientside_callback(  # lines follow the slider while it is dragged
+    dash.ClientsideFunction("curves", "preview"), Output("curves-preview", "data"),
+    Input("curves-smoothing", "drag_value"), prevent_initial_call=True)
 
 clientside_callback(
     dash.ClientsideFunction("curves", "figure"),
@@ -233,9 +242,14 @@ def info_text(meta: dict) -> str:
 def step_ranges(relayout: dict | None, view: dict | None, runs: list[str], tag: str,
                 xmode: str) -> dict[str, tuple[float, float]] | None:
     """Per-run step ranges for a zoomed x axis; None when the whole series is shown."""
-    if not relayout or relayout.get("xaxis.autorange") or "xaxis.range[0]" not in relayout:
+    if not relayout or relayout.get("xaxis.autorange"):
         return None
-    a, b = relayout["xaxis.range[0]"], relayout["xaxis.range[1]"]
+    if "xaxis.range[0]" in relayout:
+        a, b = relayout["xaxis.range[0]"], relayout["xaxis.range[1]"]
+    elif isinstance(relayout.get("xaxis.range"), list):
+        a, b = relayout["xaxis.range"]
+    else:
+        return None
     store, view = state.store(), view or {}
     if xmode == "step":
         return {r: (float(a), float(b)) for r in runs}
@@ -276,8 +290,9 @@ def _date_seconds(text) -> float:
     State("viewport", "data"), State(_tag_id("curve-graph", MATCH), "id"))
 def card_data(relayout, xmode, agg, view, runs, viewport, graph_id):
     trigger = ctx.triggered_id
-    zoom_keys = ("xaxis.range[0]", "xaxis.autorange")
-    if isinstance(trigger, dict) and not any(k in (relayout or {}) for k in zoom_keys):
+    zoom_keys = ("xaxis.range[0]", "xaxis.range", "xaxis.autorange")
+    is_graph = isinstance(trigger, dict) and trigger.get("type") == "curve-graph"
+    if is_graph and not any(k in (relayout or {}) for k in zoom_keys):
         raise PreventUpdate  # a pan of y, a resize: nothing to re-query
     if trigger == "curves-xmode" and not (view or {}).get("zoomed"):
         raise PreventUpdate  # curves.js redraws the same data on the new axis
@@ -286,7 +301,7 @@ def card_data(relayout, xmode, agg, view, runs, viewport, graph_id):
     tag = graph_id["tag"]
     px = int((viewport or {}).get("px") or DEFAULT_MAX_POINTS)
     aggregated = (agg or {}).get("mode", "none") != "none"
-    use_zoom = isinstance(trigger, dict) and not aggregated
+    use_zoom = is_graph and not aggregated
     ranges = step_ranges(relayout, view, runs or [], tag, xmode) if use_zoom else None
     data, meta = card_payload(tag, runs or [], agg, px, ranges)
     return data, meta, info_text(meta)

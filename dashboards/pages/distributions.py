@@ -24,7 +24,8 @@ dash.register_page(__name__, path="/distributions", name="Distributions",
 # Histograms drawn in the stacked views (every step is in the percentile view).
 MAX_STACKED = 40
 BINS = 48
-GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover",
+                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
 def layout(runs: list[str] | None = None, **_query) -> html.Div:

@@ -2,8 +2,9 @@
 
 The logdir is written by ``tf.summary`` (two runs: curves, histograms, images, text with an
 HTML injection attempt), by the project's Keras hook (a tiny model, three epochs) and by
-``inspector.summary`` (two runs of a series longer than any chart is wide). Debian's chromium and chromium-driver are installed when missing and we are
-root; otherwise the suite fails with what to run (it never skips).
+``inspector.summary`` (two runs of a series longer than any chart is wide). Debian's
+chromium and chromium-driver are installed when missing and we are root; otherwise the
+suite fails with what to run (it never skips).
 """
 
 from __future__ import annotations
