@@ -81,8 +81,8 @@ def _add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=_port, default=8050, help="port to listen on (default: 8050)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: 127.0.0.1; any other address needs a token)")
-    p.add_argument("--token", help="access token required by every request; generated and "
-                   "printed when --host is not a loopback address and none is given")
+    p.add_argument("--token", help="access token every request must carry (open the printed "
+                   "URL with ?token=T once); required when --host is not a loopback address")
     p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
                    help="how often the logdir is re-read (default: 1.0)")
 
