@@ -109,6 +109,7 @@ def server(logdir):
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     app = create_app(logdir, reload_interval=0.5)
+    reloader = state.reloader()  # later tests may build other apps and replace the state
     deadline = time.time() + 30
     while not state.ready() and time.time() < deadline:
         time.sleep(0.05)
@@ -117,7 +118,7 @@ def server(logdir):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
-    state.reloader().stop()
+    reloader.stop()
 
 
 @pytest.fixture(scope="session")

@@ -271,8 +271,10 @@ def keras_logs(tf, tmp_path_factory):
     rng = np.random.default_rng(0)
     x = rng.random((32, 4, 4, 1), dtype=np.float32)
     y = rng.integers(0, 2, size=32)
+    # Named, so tags do not depend on how many models this process built before.
     model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(3, 2, name="conv"),
-                              keras.layers.Flatten(), keras.layers.Dense(2, name="dense")])
+                              keras.layers.Flatten(), keras.layers.Dense(2, name="dense")],
+                             name="sequential")
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     callback = keras.callbacks.TensorBoard(str(logdir), histogram_freq=1, write_graph=True,
                                            write_images=True, update_freq="batch")
