@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboards import state
 from dashboards.components import cards
+from dashboards.series import compile_filter, group_tags
 
 
 def _id(prefix: str, part: str, run, tag) -> dict:
@@ -105,3 +106,21 @@ def register(prefix: str, kind: str, render: Callable[[str, str, int], list]) ->
             out[2].append(new_top if follow else min(value, new_top))
             out[3].append(steps)
         return out
+
+
+def step_cards(prefix: str, kind: str, render: Callable, runs: list[str],
+               tag_filter: str | None, empty: str) -> list:
+    """One step card per (run, tag) of ``kind`` for the selected runs, grouped by tag prefix;
+    ``empty`` is shown when nothing matches."""
+    if not state.ready():
+        return [cards.empty_state("Reading the logdir…", loading=True)]
+    by_run = state.store().tags(kind)
+    pattern, _ = compile_filter(tag_filter)
+    pairs = [(t, r) for r in runs for t in by_run.get(r, []) if pattern is None
+             or pattern.search(t)]
+    if not pairs:
+        return [cards.empty_state(empty)]
+    return [cards.group_section(prefix_name or "top level", [
+        step_card(prefix, r, t, kind, render)
+        for t in tags for tt, r in pairs if tt == t]) for prefix_name, tags in
+        group_tags([t for t, _ in pairs])]

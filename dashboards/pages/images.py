@@ -11,9 +11,8 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from dashboards import state
-from dashboards.components import cards, step_slider
+from dashboards.components import step_slider
 from dashboards.security import safe_image_uri
-from dashboards.series import compile_filter, group_tags
 from inspector.events import plugins as P
 
 dash.register_page(__name__, path="/images", name="Images", title="Inspector · Images",
@@ -54,18 +53,8 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
 
 
 def _cards(runs: list[str], tag_filter: str | None) -> list:
-    if not state.ready():
-        return [cards.empty_state("Reading the logdir…", loading=True)]
-    by_run = state.store().tags(P.KIND_IMAGES)
-    pattern, _ = compile_filter(tag_filter)
-    pairs = [(t, r) for r in runs for t in by_run.get(r, []) if pattern is None
-             or pattern.search(t)]
-    if not pairs:
-        return [cards.empty_state("No images for the selected runs.")]
-    return [cards.group_section(prefix or "top level", [
-        step_slider.step_card(PREFIX, r, t, P.KIND_IMAGES, render)
-        for t in tags for tt, r in pairs if tt == t]) for prefix, tags in
-        group_tags([t for t, _ in pairs])]
+    return step_slider.step_cards(PREFIX, P.KIND_IMAGES, render, runs, tag_filter,
+                                  "No images for the selected runs.")
 
 
 step_slider.register(PREFIX, P.KIND_IMAGES, render)

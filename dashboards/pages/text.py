@@ -10,8 +10,7 @@ import numpy as np
 from dash import Input, Output, dcc, html
 
 from dashboards import state
-from dashboards.components import cards, step_slider
-from dashboards.series import compile_filter, group_tags
+from dashboards.components import step_slider
 from inspector.events import plugins as P
 
 dash.register_page(__name__, path="/text", name="Text", title="Inspector · Text", order=3)
@@ -57,18 +56,8 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
 
 
 def _cards(runs: list[str], tag_filter: str | None) -> list:
-    if not state.ready():
-        return [cards.empty_state("Reading the logdir…", loading=True)]
-    by_run = state.store().tags(P.KIND_TEXT)
-    pattern, _ = compile_filter(tag_filter)
-    pairs = [(t, r) for r in runs for t in by_run.get(r, []) if pattern is None
-             or pattern.search(t)]
-    if not pairs:
-        return [cards.empty_state("No text for the selected runs.")]
-    return [cards.group_section(prefix or "top level", [
-        step_slider.step_card(PREFIX, r, t, P.KIND_TEXT, render)
-        for t in tags for tt, r in pairs if tt == t]) for prefix, tags in
-        group_tags([t for t, _ in pairs])]
+    return step_slider.step_cards(PREFIX, P.KIND_TEXT, render, runs, tag_filter,
+                                  "No text for the selected runs.")
 
 
 step_slider.register(PREFIX, P.KIND_TEXT, render)
