@@ -156,6 +156,7 @@ class Store:
         self._fs = fs or LocalFileSystem()
         self._runs: dict[str, _Run] = {}
         self._lock = threading.RLock()
+        self._reload_lock = threading.Lock()
         self._version = 0
         self.loaded = False  # True after the first complete reload
 
@@ -164,17 +165,19 @@ class Store:
         """Read new bytes of every event file (new runs and files included).
         Returns the store version after reading (it grows whenever anything changed)."""
         found = discover_runs(self.logdir, self._fs)
-        with self._lock:
+        # Reading happens outside the query lock (only decoded batches are ingested under it),
+        # so queries stay quick while a large logdir is read; one reload runs at a time.
+        with self._reload_lock:
             for name, paths in found.items():
-                run = self._runs.get(name)
-                if run is None:
-                    run = self._runs[name] = _Run(name)
-                for path in paths:
-                    tail = run.files.get(path)
-                    if tail is None:
-                        tail = run.files[path] = FileTail(path)
+                with self._lock:
+                    run = self._runs.get(name)
+                    if run is None:
+                        run = self._runs[name] = _Run(name)
+                    tails = [run.files.setdefault(path, FileTail(path)) for path in paths]
+                for tail in tails:
                     for batch in tail.poll(self._fs):
-                        self._ingest(run, batch)
+                        with self._lock:
+                            self._ingest(run, batch)
             self.loaded = True
             return self._version
 
