@@ -19,21 +19,28 @@ from inspector.store import Store
 COLUMNS = ("run", "tag", "step", "wall_time", "value")
 
 
-def scalar_rows(store: Store, run_pattern: str | None = None,
-                tag_pattern: str | None = None) -> Iterator[tuple[str, str, int, float, float]]:
-    """Every scalar point as (run, tag, step, wall_time, value), runs and tags in name order."""
-    run_re = _compile(run_pattern, "--runs")
-    tag_re = _compile(tag_pattern, "--tags")
+def scalar_series(store: Store, run_pattern: str | None = None, tag_pattern: str | None = None,
+                  *, flags: tuple[str, str] = ("--runs", "--tags")) -> Iterator[tuple]:
+    """(run, tag, ScalarSeries) for every scalar series whose run and tag match, in name
+    order. ``flags`` name the patterns in error messages."""
+    run_re = _compile(run_pattern, flags[0])
+    tag_re = _compile(tag_pattern, flags[1])
     for run, tags in sorted(store.tags(P.KIND_SCALARS).items()):
         if run_re and not run_re.search(run):
             continue
         for tag in tags:
             if tag_re and not tag_re.search(tag):
                 continue
-            s = store.scalars(run, tag)
-            for step, wall, value in zip(s.steps.tolist(), s.wall_times.tolist(),
-                                         s.values.tolist(), strict=False):
-                yield run, tag, step, wall, value
+            yield run, tag, store.scalars(run, tag)
+
+
+def scalar_rows(store: Store, run_pattern: str | None = None,
+                tag_pattern: str | None = None) -> Iterator[tuple[str, str, int, float, float]]:
+    """Every scalar point as (run, tag, step, wall_time, value), runs and tags in name order."""
+    for run, tag, s in scalar_series(store, run_pattern, tag_pattern):
+        for step, wall, value in zip(s.steps.tolist(), s.wall_times.tolist(),
+                                     s.values.tolist(), strict=False):
+            yield run, tag, step, wall, value
 
 
 def _compile(pattern: str | None, flag: str):
@@ -85,20 +92,14 @@ def read_scalars(logdir: str | os.PathLike, *, runs: str | None = None,
 
     store = Store(logdir)
     store.reload()
-    parts = []
-    run_re, tag_re = _compile(runs, "runs"), _compile(tags, "tags")
-    for run, tag_list in sorted(store.tags(P.KIND_SCALARS).items()):
-        if run_re and not run_re.search(run):
-            continue
-        for tag in tag_list:
-            if tag_re and not tag_re.search(tag):
-                continue
-            s = store.scalars(run, tag)
-            parts.append(pd.DataFrame({
-                "run": np.full(len(s.steps), run, dtype=object),
-                "tag": np.full(len(s.steps), tag, dtype=object),
-                "step": s.steps, "wall_time": s.wall_times, "value": s.values,
-            }))
+    parts = [
+        pd.DataFrame({
+            "run": np.full(len(s.steps), run, dtype=object),
+            "tag": np.full(len(s.steps), tag, dtype=object),
+            "step": s.steps, "wall_time": s.wall_times, "value": s.values,
+        })
+        for run, tag, s in scalar_series(store, runs, tags, flags=("runs", "tags"))
+    ]
     if not parts:
         return pd.DataFrame({c: [] for c in COLUMNS})
     return pd.concat(parts, ignore_index=True)
