@@ -62,16 +62,22 @@
     let constant = true;
     for (let i = 1; i < n && constant; i++) constant = values[i] == values[0];
     if (constant) return out;
-    let last = 0, accumulated = 0;
+    // Same arithmetic as TensorBoard's, with the powers reused: weight ** k is computed
+    // once per distinct bucket size, and weight ** accumulated no more once it is below
+    // what 1 - x can tell from 1.
+    let last = 0, accumulated = 0, lastK = NaN, decay = 1, settled = weight === 1;
     for (let i = 0; i < n; i++) {
       const value = values[i];
       if (!Number.isFinite(value)) continue;
       const k = counts ? counts[i] : 1;
       if (!(k > 0)) continue;
-      const decay = Math.pow(weight, k);
+      if (k !== lastK) { decay = Math.pow(weight, k); lastK = k; }
       last = last * decay + (1 - decay) * value;
       accumulated += k;
-      out[i] = last / (weight === 1 ? 1 : 1 - Math.pow(weight, accumulated));
+      if (settled) { out[i] = last; continue; }
+      const rest = Math.pow(weight, accumulated);
+      if (rest < 1e-17) settled = true;
+      out[i] = last / (1 - rest);
     }
     return out;
   }
@@ -106,7 +112,14 @@
   }
 
 
-  const MERGE_ABOVE = 24;
+  /* Many runs: Plotly's cost grows with the points it draws as SVG (seconds per card for
+   * 200 runs), so above CANVAS_ABOVE lines the card's lines are painted on a canvas laid
+   * over the plot area (Plotly's own axes map the values, see drawLines) and Plotly keeps
+   * the axes, zoom and hover: one invisible trace per colour holding a few points per run
+   * names the run under the cursor, and a bounding trace makes autorange see every bucket's
+   * min and max. Smoothing then never touches Plotly at all. */
+  const CANVAS_ABOVE = 24;
+  const HOVER_POINTS = 80;
 
   function escapeHtml(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;");
@@ -121,7 +134,16 @@
     return out;
   }
 
-  function mergedTraces(drawn, type, smooth) {
+  function sampled(values, most) {
+    const step = Math.max(1, Math.ceil(values.length / most));
+    if (step === 1) return values;
+    const out = [];
+    for (let i = 0; i < values.length; i += step) out.push(values[i]);
+    if ((values.length - 1) % step) out.push(values[values.length - 1]);
+    return Float64Array.from(out);
+  }
+
+  function hoverTraces(drawn) {
     const byColor = new Map();
     for (const d of drawn) {
       if (!byColor.has(d.series.color)) byColor.set(d.series.color, []);
@@ -129,21 +151,31 @@
     }
     const traces = [];
     for (const [color, ds] of byColor) {
-      const names = (key) => ds.flatMap((d) => [...Array(d[key].length + 1)].map(() => d.series.name));
-      traces.push({ type: type, x: joinWithGaps(ds.map((d) => d.rawX)),
-                    y: joinWithGaps(ds.map((d) => d.rawY)), mode: "lines",
-                    line: { color: color, width: smooth ? 1 : 1.2 }, opacity: smooth ? 0.25 : 0.9,
-                    text: smooth ? undefined : names("rawX"), name: color,
-                    hoverinfo: smooth ? "skip" : undefined,
-                    hovertemplate: smooth ? undefined : "<b>%{text}</b><br>%{x}<br>%{y:.5g}<extra></extra>" });
-      if (smooth) {
-        traces.push({ type: type, x: joinWithGaps(ds.map((d) => d.x)),
-                      y: joinWithGaps(ds.map((d) => d.sy)), mode: "lines",
-                      line: { color: color, width: 1.5 }, text: names("x"), name: color,
-                      hovertemplate: "<b>%{text}</b><br>%{x}<br>smoothed %{y:.5g}<extra></extra>" });
-      }
+      const xs = ds.map((d) => sampled(d.x, HOVER_POINTS));
+      const names = ds.flatMap((d, i) => Array(xs[i].length + 1).fill(escapeHtml(d.series.name)));
+      traces.push({ type: "scatter", mode: "lines", name: color, opacity: 0,
+                    x: joinWithGaps(xs), y: joinWithGaps(ds.map((d) => sampled(d.a.v, HOVER_POINTS))),
+                    line: { color: color, width: 1 }, text: names,
+                    hovertemplate: "<b>%{text}</b><br>%{x}<br>%{y:.5g}<extra></extra>" });
     }
     return traces;
+  }
+
+  function boundsTrace(drawn, logy) {
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    const seeY = (v) => {
+      if (Number.isFinite(v) && (!logy || v > 0)) { if (v < y0) y0 = v; if (v > y1) y1 = v; }
+    };
+    for (const d of drawn) {
+      for (let i = 0; i < d.x.length; i++) {
+        const x = d.x[i];
+        if (Number.isFinite(x)) { if (x < x0) x0 = x; if (x > x1) x1 = x; }
+      }
+      for (const ys of [d.rawY, d.a.lo, d.a.hi]) if (ys) for (let i = 0; i < ys.length; i++) seeY(ys[i]);
+    }
+    if (!(x1 >= x0 && y1 >= y0)) return [];
+    return [{ type: "scatter", mode: "markers", x: [x0, x1], y: [y0, y1], hoverinfo: "skip",
+              marker: { size: 1, opacity: 0 }, name: "bounds" }];
   }
 
   function xValues(a, series, xmode, unit, tzShiftMs) {
@@ -191,17 +223,16 @@
       if (series.kind !== "group" && a.lo) [rawX, rawY] = envelope(x, a.lo, a.hi, a.v);
       const base = a.m && a.c ? a.m : a.v, counts = a.m && a.c ? a.c : null;
       drawn.push({ series, a, x, rawX, rawY, base, counts,
-                   sy: smooth ? ema(base, smoothing, counts) : null });
+                   sy: smooth && all.length <= CANVAS_ABOVE ? ema(base, smoothing, counts) : null });
       for (let i = 0; i < a.v.length; i++) yForRange.push(a.v[i]);
     }
-    // Many runs: one trace per colour (runs sharing a colour look the same anyway), lines
-    // split by gaps, the run named per point for hover. Plotly's cost is per trace.
-    const merge = drawn.length > MERGE_ABOVE;
-    const traces = merge ? mergedTraces(drawn, type, smooth) : [];
-    if (!merge) {
+    const onCanvas = drawn.length > CANVAS_ABOVE;
+    const traces = onCanvas ? hoverTraces(drawn).concat(boundsTrace(drawn, logy)) : [];
+    if (!onCanvas) {
       for (const d of drawn) {
         const { series, a, x } = d, color = series.color, name = series.name;
         const hover = `<b>${escapeHtml(name)}</b><br>%{x}<br>`;
+        const dots = a.v.length === 1 ? "lines+markers" : "lines";  // one point: still seen
         if (series.kind === "group" && a.lo) {
           traces.push({ type: type, x: x, y: a.lo, mode: "lines", line: { width: 0 },
                         hoverinfo: "skip", name: name });
@@ -210,14 +241,15 @@
                         name: name });
         }
         traces.push({
-          type: type, x: d.rawX, y: d.rawY, mode: "lines", name: name,
+          type: type, x: d.rawX, y: d.rawY, mode: smooth ? "lines" : dots, name: name,
           line: { color: color, width: smooth ? 1 : 1.5 }, opacity: smooth ? 0.28 : 1,
+          marker: { color: color, size: 6 },
           hoverinfo: smooth ? "skip" : undefined,
           hovertemplate: smooth ? undefined : hover + "%{y:.5g}<extra></extra>",
         });
         if (smooth) {
           traces.push({
-            type: type, x: x, y: d.sy, mode: "lines", name: name,
+            type: type, x: x, y: d.sy, mode: dots, name: name, marker: { color: color, size: 6 },
             line: { color: color, width: 1.8 }, customdata: a.v,
             hovertemplate: hover + "smoothed %{y:.5g}<br>value %{customdata:.5g}<extra></extra>",
           });
@@ -238,15 +270,170 @@
         layout.yaxis.autorange = false;
       }
     }
-    return { data: traces, layout: layout, view: { unit: unit.div, tz: tzShiftMs }, drawn: drawn };
+    return { data: traces, layout: layout, view: { unit: unit.div, tz: tzShiftMs }, drawn: drawn,
+             canvas: onCanvas };
+  }
+
+  /* ---- lines on a canvas (cards with many runs) -------------------------------------
+   * The canvas sits between Plotly's main SVG (grid, axes) and its hover layer, over the
+   * plot area. The raw lines are painted once per axis state into an offscreen layer; a new
+   * smoothing weight only repaints the smoothed lines over it. */
+  const canvasCards = new Map();  // tag -> { drawn, weight, data, key, raw, px }
+
+  function tagOf(gd) {
+    const card = gd.closest(".curve-card");
+    return card ? card.dataset.tag : null;
+  }
+
+  function sizeCanvas(canvas, xa, ya) {
+    const ratio = window.devicePixelRatio || 1, w = xa._length, h = ya._length;
+    if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio);
+    if (canvas.height !== Math.round(h * ratio)) canvas.height = Math.round(h * ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    return ctx;
+  }
+
+  function linesCanvas(gd, xa, ya) {
+    let canvas = gd.__lines;
+    if (!canvas || !canvas.isConnected) {
+      const main = gd.querySelector(".svg-container > svg.main-svg");
+      if (!main) return null;
+      canvas = gd.__lines = document.createElement("canvas");
+      canvas.className = "curve-lines";
+      main.parentNode.insertBefore(canvas, main.nextSibling);
+    }
+    Object.assign(canvas.style, { left: xa._offset + "px", top: ya._offset + "px",
+                                  width: xa._length + "px", height: ya._length + "px" });
+    return canvas;
+  }
+
+  /* value -> pixel of a Plotly axis, without c2p's per-call checks and rounding; Plotly's
+   * own c2p where the axis is of a kind this does not know. */
+  function axisMap(ax) {
+    const m = ax._m, b = ax._b;
+    if (typeof m !== "number" || typeof b !== "number") return (v) => ax.c2p(v);
+    if (ax.type === "log") return (v) => (v > 0 ? b + m * Math.log10(v) : NaN);
+    if (ax.type === "linear" || ax.type === "date") return (v) => b + m * v;
+    return (v) => ax.c2p(v);
+  }
+
+  function pixels(values, axis) {
+    const out = new Float64Array(values.length), map = axisMap(axis);
+    for (let i = 0; i < values.length; i++) out[i] = map(values[i]);
+    return out;
+  }
+
+  /* One path per colour: many runs, few strokes. `ys` gives a series' values. */
+  function strokeByColor(ctx, drawn, pxOf, ys, ya, alpha, width) {
+    const byColor = new Map();
+    for (const d of drawn) {
+      if (!byColor.has(d.series.color)) byColor.set(d.series.color, []);
+      byColor.get(d.series.color).push(d);
+    }
+    ctx.globalAlpha = alpha; ctx.lineWidth = width; ctx.lineJoin = "round";
+    const yOf = axisMap(ya);
+    for (const [color, ds] of byColor) {
+      ctx.beginPath();
+      ctx.strokeStyle = color; ctx.fillStyle = color;
+      const dots = [];
+      for (const d of ds) {
+        const px = pxOf(d), vs = ys(d);
+        let pen = false, drawnPoints = 0, lastX = 0, lastY = 0;
+        for (let i = 0; i < px.length; i++) {
+          const x = px[i], y = yOf(vs[i]);
+          if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
+          if (pen) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+          pen = true; drawnPoints++; lastX = x; lastY = y;
+        }
+        if (drawnPoints === 1) dots.push([lastX, lastY]);
+      }
+      ctx.stroke();
+      for (const [x, y] of dots) {  // a series of one point is a dot, not nothing
+        ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  function fillBands(ctx, drawn, pxOf, ya) {
+    for (const d of drawn) {
+      if (d.series.kind !== "group" || !d.a.lo) continue;
+      const px = pxOf(d), n = px.length, yOf = axisMap(ya);
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) ctx.lineTo(px[i], yOf(d.a.lo[i]));
+      for (let i = n - 1; i >= 0; i--) ctx.lineTo(px[i], yOf(d.a.hi[i]));
+      ctx.closePath();
+      ctx.fillStyle = rgba(d.series.color, 0.18);
+      ctx.fill();
+    }
+  }
+
+  function drawLines(gd, st) {
+    const fl = gd._fullLayout;
+    if (!fl || !fl.xaxis || !fl.yaxis || !fl.xaxis.c2p || !(fl.xaxis._length > 0)) return false;
+    const xa = fl.xaxis, ya = fl.yaxis, canvas = linesCanvas(gd, xa, ya);
+    if (!canvas) return false;
+    const smooth = st.weight > 0;
+    const key = [xa._length, ya._length, window.devicePixelRatio, xa.range, ya.range, xa.type,
+                 ya.type, smooth].join("|");
+    if (st.key !== key) {  // the raw layer and pixel columns belong to one axis state
+      st.key = key;
+      st.px = new Map();
+      st.raw = document.createElement("canvas");
+      const rctx = sizeCanvas(st.raw, xa, ya);
+      const rawPx = (d) => pixels(d.rawX, xa);
+      fillBands(rctx, st.drawn, (d) => st.pxOf(d, xa), ya);
+      strokeByColor(rctx, st.drawn, rawPx, (d) => d.rawY, ya, smooth ? 0.25 : 0.9,
+                    smooth ? 1 : 1.2);
+    }
+    const ctx = sizeCanvas(canvas, xa, ya);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(st.raw, 0, 0);
+    ctx.setTransform(window.devicePixelRatio || 1, 0, 0, window.devicePixelRatio || 1, 0, 0);
+    if (smooth) {
+      strokeByColor(ctx, st.drawn, (d) => st.pxOf(d, xa), (d) => ema(d.base, st.weight, d.counts),
+                    ya, 1, 1.5);
+    }
+    return true;
+  }
+
+  function canvasState(drawn, weight, data) {
+    const st = { drawn: drawn, weight: weight, data: data, key: null, raw: null, px: new Map() };
+    st.pxOf = (d, xa) => {
+      let px = st.px.get(d);
+      if (!px) { px = pixels(d.x, xa); st.px.set(d, px); }
+      return px;
+    };
+    return st;
+  }
+
+  function redrawCard(gd) {
+    const tag = tagOf(gd), st = tag === null ? null : canvasCards.get(tag);
+    if (st) drawLines(gd, st);
+    else if (gd.__lines) { gd.__lines.remove(); gd.__lines = null; }
+  }
+
+  function hookGraph(gd) {
+    if (!gd || gd.__linesHooked || !gd.on) return;
+    gd.__linesHooked = true;
+    gd.on("plotly_afterplot", () => redrawCard(gd));
+    gd.on("plotly_relayouting", () => redrawCard(gd));  // follow a pan while it happens
+  }
+
+  function hookWhenPlotted(tag, tries) {  // the graph of a new card may not be plotted yet
+    const gd = graphOf(tag);
+    if (gd && gd.on) { hookGraph(gd); redrawCard(gd); return; }
+    if (tries > 0) requestAnimationFrame(() => hookWhenPlotted(tag, tries - 1));
   }
 
   /* ---- the smoothing preview while the slider is dragged -----------------------------
-   * A full Plotly redraw costs ~100 ms per card on a slow machine, too slow to follow a
-   * drag. While dragging, each card in view draws its lines on a canvas over the plot area
-   * (Plotly's own axes map the values); on release the card is redrawn by Plotly. */
+   * Cards on a canvas just repaint their smoothed lines. The others (few runs, drawn by
+   * Plotly, ~100 ms a redraw on a slow machine) draw their lines on a canvas over the plot
+   * while dragging; on release Plotly redraws them. Moves are coalesced per frame. */
   const drawnByTag = new Map();
-  let previewTimer = null;
+  let previewTimer = null, previewWeight = null, previewFrame = 0;
 
   function graphOf(tag) {
     for (const card of document.querySelectorAll(".curve-card")) {
@@ -268,7 +455,7 @@
   function previewCard(gd, drawn, weight) {
     const fl = gd._fullLayout;
     if (!fl || !fl.xaxis || !fl.yaxis) return;
-    const xa = fl.xaxis, ya = fl.yaxis, ratio = window.devicePixelRatio || 1;
+    const xa = fl.xaxis, ya = fl.yaxis;
     let canvas = gd.__preview;
     if (!canvas) {
       canvas = gd.__preview = document.createElement("canvas");
@@ -276,41 +463,28 @@
       if (getComputedStyle(gd).position === "static") gd.style.position = "relative";
       gd.appendChild(canvas);
     }
-    const w = xa._length, h = ya._length;
-    if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio);
-    if (canvas.height !== Math.round(h * ratio)) canvas.height = Math.round(h * ratio);
     Object.assign(canvas.style, { left: xa._offset + "px", top: ya._offset + "px",
-                                  width: w + "px", height: h + "px" });
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    const line = (xs, ys, color, alpha, width) => {
-      ctx.beginPath();
-      ctx.strokeStyle = color; ctx.globalAlpha = alpha; ctx.lineWidth = width;
-      let pen = false;
-      for (let i = 0; i < xs.length; i++) {
-        const px = xa.c2p(xs[i]), py = ya.c2p(ys[i]);
-        if (!Number.isFinite(px) || !Number.isFinite(py)) { pen = false; continue; }
-        if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
-        pen = true;
-      }
-      ctx.stroke();
-    };
+                                  width: xa._length + "px", height: ya._length + "px" });
+    const ctx = sizeCanvas(canvas, xa, ya);
+    const pxOf = (d) => pixels(d.x, xa), rawPx = (d) => pixels(d.rawX, xa);
     for (const d of drawn) {
       if (d.series.kind === "group" && d.a.lo) {
-        line(d.x, d.a.lo, d.series.color, 0.35, 0.8);
-        line(d.x, d.a.hi, d.series.color, 0.35, 0.8);
+        strokeByColor(ctx, [d], pxOf, () => d.a.lo, ya, 0.35, 0.8);
+        strokeByColor(ctx, [d], pxOf, () => d.a.hi, ya, 0.35, 0.8);
       }
-      line(d.rawX, d.rawY, d.series.color, weight > 0 ? 0.28 : 1, weight > 0 ? 1 : 1.5);
-      if (weight > 0) line(d.x, ema(d.base, weight, d.counts), d.series.color, 1, 1.8);
     }
+    strokeByColor(ctx, drawn, rawPx, (d) => d.rawY, ya, weight > 0 ? 0.28 : 1, weight > 0 ? 1 : 1.5);
+    if (weight > 0) strokeByColor(ctx, drawn, pxOf, (d) => ema(d.base, weight, d.counts), ya, 1, 1.8);
     gd.classList.add("previewing");
   }
 
-  function preview(weight) {
-    if (weight === null || weight === undefined) return window.dash_clientside.no_update;
-    const t0 = performance.now();
-    const shown = [];
+  function previewNow() {
+    previewFrame = 0;
+    const weight = previewWeight, t0 = performance.now(), shown = [];
+    for (const [tag, st] of canvasCards) {
+      const gd = graphOf(tag);
+      if (gd && inView(gd)) { st.weight = weight; drawLines(gd, st); }
+    }
     for (const [tag, drawn] of drawnByTag) {
       const gd = graphOf(tag);
       if (gd && inView(gd)) { previewCard(gd, drawn, weight); shown.push(gd); }
@@ -319,22 +493,46 @@
     clearTimeout(previewTimer);
     // Cards whose figure does not change on release (same value) drop the canvas by timeout.
     previewTimer = setTimeout(() => shown.forEach(endPreview), 1500);
+  }
+
+  function preview(weight) {
+    if (weight === null || weight === undefined) return window.dash_clientside.no_update;
+    previewWeight = weight;
+    if (!previewFrame) previewFrame = requestAnimationFrame(previewNow);
     return window.dash_clientside.no_update;
   }
 
   function figureCallback(data, smoothing, xmode, options) {
+    const ctx = window.dash_clientside.callback_context;
+    const tag = ctx && ctx.outputs_list ? ctx.outputs_list[0].id.tag : null;
+    const triggered = ctx && ctx.triggered ? ctx.triggered.map((t) => t.prop_id) : [];
+    const st = tag === null ? null : canvasCards.get(tag);
+    const gd = tag === null ? null : graphOf(tag);
+    if (st && st.data === data && triggered.length === 1 &&
+        triggered[0] === "curves-smoothing.value" && gd && gd.__lines) {
+      // A canvas card's figure does not depend on the smoothing: repaint the lines only.
+      st.weight = smoothing;
+      drawLines(gd, st);
+      const no = window.dash_clientside.no_update;
+      return [no, no];
+    }
     const fig = figure(data, smoothing, xmode, options);
     const view = fig.view || { unit: 1, tz: 0 };
     view.zoomed = !!(data && data.range);
-    const ctx = window.dash_clientside.callback_context;
-    const tag = ctx && ctx.outputs_list ? ctx.outputs_list[0].id.tag : null;
     if (tag !== null) {
-      if (fig.drawn) drawnByTag.set(tag, fig.drawn); else drawnByTag.delete(tag);
-      const gd = graphOf(tag);
+      if (fig.canvas) {
+        canvasCards.set(tag, canvasState(fig.drawn, smoothing, data));
+        drawnByTag.delete(tag);
+      } else {
+        canvasCards.delete(tag);
+        if (fig.drawn) drawnByTag.set(tag, fig.drawn); else drawnByTag.delete(tag);
+      }
+      if (gd && gd.on) hookGraph(gd); else hookWhenPlotted(tag, 120);
       if (gd && gd.__preview && gd.once) gd.once("plotly_afterplot", () => endPreview(gd));
     }
     delete fig.view;
     delete fig.drawn;
+    delete fig.canvas;
     return [fig, view];
   }
 
