@@ -7,8 +7,9 @@ contenders interleaved (A B C A B C ...), each fit in a fresh process:
   inspector  inspector.hooks.Inspector at its defaults (given the validation data)
 
 Prints time per epoch (median and range over fits; the first epoch, which pays for tracing,
-apart), both overheads over ``none``, the hook's own measured time per epoch, and what each
-callback wrote (tags per kind, read back with Inspector's Store).
+apart), both overheads over ``none``, each callback's own time per epoch measured the same
+way for both (every ``on_*`` method timed inside the fit), and what each callback wrote (tags
+per kind, read back with Inspector's Store).
 
     python benchmarks/hook_overhead.py [--fits 3] [--epochs 3] [--copies 4]
 
@@ -37,6 +38,31 @@ from _common import DATA_DIR, median_range, run_python  # noqa: E402
 
 CONTENDERS = ("none", "keras_tb", "inspector")
 TARGET_PERCENT = 5.0
+
+
+def time_callback(callback) -> list[float]:
+    """Wrap every ``on_*`` method of a Keras callback so that its own time adds up per epoch
+    (everything it does between one epoch end and the next, validation included). The same
+    measurement for both callbacks: an overhead figure the machine's load barely moves."""
+    epochs: list[float] = []
+    current = [0.0]
+    for name in dir(callback):
+        method = getattr(callback, name)
+        if not name.startswith("on_") or not callable(method):
+            continue
+
+        def timed(*args, _method=method, _end=name == "on_epoch_end", **kwargs):
+            start = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                current[0] += time.perf_counter() - start
+                if _end:
+                    epochs.append(current[0])
+                    current[0] = 0.0
+
+        setattr(callback, name, timed)
+    return epochs
 
 
 def child(contender: str, logdir: str, epochs: int, copies: int, seed: int) -> dict:
@@ -87,10 +113,12 @@ def child(contender: str, logdir: str, epochs: int, copies: int, seed: int) -> d
         hooks = [hook]
     else:
         hooks = []
+    own = time_callback(hooks[0]) if hooks else []
     model.fit(x, y, batch_size=32, epochs=epochs, validation_data=(ds.x_val, ds.y_val),
               callbacks=[start, *hooks, end], verbose=0)
     return {"epoch_seconds": end.seconds, "epoch_cpu_seconds": end.cpu,
             "hook_seconds": hook.epoch_hook_seconds if hook else [],
+            "own_seconds": own,
             "errors": hook.errors if hook else [],
             "samples": int(len(x))}
 
@@ -159,19 +187,23 @@ def main() -> None:
             over1 = "" if contender == "none" else f"{(first / base[1] - 1) * 100:+8.1f}%"
             print(f"{contender:10s} {med:8.3f} ({lo:.3f}-{hi:.3f}) {over:>9s} {first:10.2f} "
                   f"{over1:>9s}")
-    hook = [s for r in results["inspector"] for s in r["hook_seconds"][1:]]
-    first_hook = [r["hook_seconds"][0] for r in results["inspector"] if r["hook_seconds"]]
-    if hook:
-        # The hook's time against the rest of the same epoch, in the same process at the same
-        # moment: an estimate of the overhead that the machine's load cannot skew.
-        share = [h / (e - h) * 100 for r in results["inspector"]
-                 for h, e in zip(r["hook_seconds"][1:], r["epoch_seconds"][1:], strict=True)]
-        print(f"\nInspector's own time per epoch (its callbacks, measured inside): median "
-              f"{statistics.median(hook) * 1000:.0f} ms after the first epoch, first epoch "
-              f"{statistics.median(first_hook):.2f} s (tracing graphs, probe functions);\n"
-              f"as a share of the rest of the same epoch (in-process overhead estimate): "
-              f"median {statistics.median(share):+.1f} % "
+    print("\neach callback's own time per epoch (all its on_* methods, timed inside the fit; "
+          "median after the first epoch (range), first epoch, share of the rest of the epoch)")
+    for contender in ("keras_tb", "inspector"):
+        own = [s for r in results[contender] for s in r["own_seconds"][1:]]
+        first = [r["own_seconds"][0] for r in results[contender] if r["own_seconds"]]
+        if not own:
+            continue
+        share = [o / (e - o) * 100 for r in results[contender]
+                 for o, e in zip(r["own_seconds"][1:], r["epoch_seconds"][1:], strict=True)]
+        med, lo, hi = median_range(own)
+        print(f"  {contender:10s} {med * 1000:7.0f} ms ({lo * 1000:.0f}-{hi * 1000:.0f}), first "
+              f"epoch {statistics.median(first):.2f} s, {statistics.median(share):+.1f} % "
               f"({min(share):+.1f} to {max(share):+.1f} %)")
+    hook = [s for r in results["inspector"] for s in r["hook_seconds"][1:]]
+    if hook:
+        print(f"  (Inspector's own count, hook_seconds: median "
+              f"{statistics.median(hook) * 1000:.0f} ms after the first epoch)")
     errors = {e for r in results["inspector"] for e in r["errors"]}
     if errors:
         print("hook errors:", *errors, sep="\n  ")

@@ -189,7 +189,8 @@ def card_payload(tag: str, runs: list[str], agg: dict | None, max_points: int,
     agg = agg or {}
     groups = _groups(runs, agg)
     data = {"tag": tag, "series": {}, "order": [], "range": bool(ranges)}
-    meta = {"runs": {}, "agg": groups is not None, "px": max_points, "range": bool(ranges)}
+    meta = {"runs": {}, "agg": groups is not None, "px": max_points, "range": bool(ranges),
+            "ranges": {r: list(v) for r, v in (ranges or {}).items()}}
     if groups is None:
         for run in runs:
             series = query_series(store, run, tag, (ranges or {}).get(run), max_points)
@@ -202,8 +203,16 @@ def card_payload(tag: str, runs: list[str], agg: dict | None, max_points: int,
             parts = []
             for run in members:
                 s = store.scalars(run, tag)
-                if len(s.steps):
-                    parts.append((s.steps, s.wall_times - s.wall_times[0], s.values))
+                if not len(s.steps):
+                    continue
+                steps, walls, values = s.steps, s.wall_times - s.wall_times[0], s.values
+                if ranges and run in ranges:  # zoomed: aggregate the visible steps only
+                    lo, hi = ranges[run]
+                    keep = slice(np.searchsorted(steps, lo, "left"),
+                                 np.searchsorted(steps, hi, "right"))
+                    steps, walls, values = steps[keep], walls[keep], values[keep]
+                if len(steps):
+                    parts.append((steps, walls, values))
             b = bucket_aggregate(aggregate(parts, agg.get("band", "minmax")), max_points)
             label = f"{name} ({len(members)} runs)"
             data["series"][label] = {
@@ -300,9 +309,7 @@ def card_data(relayout, xmode, agg, view, runs, viewport, graph_id):
         raise PreventUpdate
     tag = graph_id["tag"]
     px = int((viewport or {}).get("px") or DEFAULT_MAX_POINTS)
-    aggregated = (agg or {}).get("mode", "none") != "none"
-    use_zoom = is_graph and not aggregated
-    ranges = step_ranges(relayout, view, runs or [], tag, xmode) if use_zoom else None
+    ranges = step_ranges(relayout, view, runs or [], tag, xmode) if is_graph else None
     data, meta = card_payload(tag, runs or [], agg, px, ranges)
     return data, meta, info_text(meta)
 
@@ -333,7 +340,9 @@ def live_update(changes, metas, ids, runs, agg, shown_tags, rebuild):
             infos.append(dash.no_update)
             continue
         if meta.get("agg") or meta.get("range") or any(r not in meta["runs"] for r in touched):
-            data, meta = card_payload(tag, runs, agg, meta["px"])
+            # A zoomed card stays zoomed: the same ranges, re-queried with the new points.
+            ranges = {r: tuple(v) for r, v in (meta.get("ranges") or {}).items()} or None
+            data, meta = card_payload(tag, runs, agg, meta["px"], ranges)
             datas.append(data)
         else:
             datas.append(_patch_runs(store, tag, touched, meta))

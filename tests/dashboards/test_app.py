@@ -3,12 +3,15 @@ card, zoom, live Patch)."""
 
 import socket
 
+import numpy as np
 import pytest
 
 from dashboards import app as app_module
 from dashboards.app import create_app, serve
 from inspector.errors import InspectorError
+from inspector.events import plugins as P
 from inspector.summary import SummaryWriter
+from tests.dashboards.conftest import write_scalars
 
 
 @pytest.fixture
@@ -86,6 +89,39 @@ def test_card_payload_aggregates_groups(store):
     data, meta = curves.card_payload("acc", ["exp/seed0", "exp/seed1", "exp/seed2"], agg, 100)
     assert data["order"] == ["exp (3 runs)"] and meta["agg"]
     assert data["series"]["exp (3 runs)"]["kind"] == "group"
+
+
+def test_a_zoomed_aggregate_is_computed_on_the_visible_steps_at_full_detail(store):
+    from dashboards.pages import curves
+
+    agg = {"mode": "regex", "regex": r"(exp)/seed\d", "band": "minmax"}
+    runs = ["exp/seed0", "exp/seed1", "exp/seed2"]
+    whole, _ = curves.card_payload("loss", runs, agg, 100)
+    assert whole["series"]["exp (3 runs)"]["chunks"][0]["n"] <= 100  # 1,000 steps in buckets
+    ranges = {r: (490.0, 520.0) for r in runs}
+    zoomed, meta = curves.card_payload("loss", runs, agg, 100, ranges)
+    chunk = zoomed["series"]["exp (3 runs)"]["chunks"][0]
+    assert chunk["n"] == 31  # every step of the range, none outside it
+    assert meta["range"] and meta["ranges"]["exp/seed0"] == [490.0, 520.0]
+
+
+def test_live_update_of_a_zoomed_card_keeps_its_range(tmp_path):
+    from dashboards import state
+    from dashboards.pages import curves
+    from inspector.store import Store
+
+    write_scalars(tmp_path / "run", "loss", range(2000), np.linspace(1, 0, 2000))
+    store = Store(tmp_path)
+    store.reload()
+    state.install(store, None)
+    _, meta = curves.card_payload("loss", ["run"], None, 100, {"run": (100.0, 150.0)})
+    write_scalars(tmp_path / "run", "loss", range(2000, 2100), np.zeros(100))
+    store.reload()
+    changes = {"changed": {"run": {P.KIND_SCALARS: ["loss"]}}}
+    datas, metas, _, _ = curves.live_update(changes, [meta], [{"tag": "loss"}], ["run"], None,
+                                            ["loss"], 0)
+    chunk = datas[0]["series"]["run"]["chunks"][0]
+    assert chunk["n"] == 51 and metas[0]["range"]  # still the zoomed steps, every point
 
 
 def test_live_update_appends_only_new_points_of_an_undecimated_series(tmp_path):
