@@ -433,6 +433,7 @@
    * Plotly, ~100 ms a redraw on a slow machine) draw their lines on a canvas over the plot
    * while dragging; on release Plotly redraws them. Moves are coalesced per frame. */
   const drawnByTag = new Map();
+  const figuredAt = new Map();  // tag -> when its figure callback last had data
   let previewTimer = null, previewWeight = null, previewFrame = 0;
 
   function graphOf(tag) {
@@ -516,6 +517,7 @@
       const no = window.dash_clientside.no_update;
       return [no, no];
     }
+    if (tag !== null && data) figuredAt.set(tag, performance.now());
     const fig = figure(data, smoothing, xmode, options);
     const view = fig.view || { unit: 1, tz: 0 };
     view.zoomed = !!(data && data.range);
@@ -535,6 +537,51 @@
     delete fig.canvas;
     return [fig, view];
   }
+
+  /* ---- cards load when they come near the view -------------------------------------
+   * Each card's data callback waits for its `curve-visible` store; an IntersectionObserver
+   * sets it the first time the card is within a screen of the view. */
+  const watched = new WeakMap();  // card element -> the build it was watched for
+  let watchQueued = false;
+  /* Rebuilt cards reuse their ids, and a store set in the instant before Dash has mapped
+   * the new layout is lost; so a card that got no figure soon after asks again. */
+  function askForData(card, tries) {
+    const tag = card.dataset.tag, build = card.dataset.build, asked = performance.now();
+    if (tag === undefined || !window.dash_clientside.set_props) return;
+    window.dash_clientside.set_props({ type: "curve-visible", tag: tag, build: build },
+                                    { data: Date.now() });
+    setTimeout(() => {
+      const answered = (figuredAt.get(tag) || 0) >= asked;
+      if (!answered && tries > 1 && card.isConnected && card.dataset.build === build) {
+        askForData(card, tries - 1);
+      }
+    }, 1500);
+  }
+
+  const nearView = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      nearView.unobserve(entry.target);
+      askForData(entry.target, 5);
+    }
+  }, { rootMargin: "300px 0px" });
+
+  function watchCards() {
+    watchQueued = false;
+    // A rebuilt card (new data-build) has a fresh store even where React kept its element.
+    for (const card of document.querySelectorAll(".curve-card")) {
+      if (watched.get(card) !== card.dataset.build) {
+        watched.set(card, card.dataset.build);
+        nearView.unobserve(card);
+        nearView.observe(card);
+      }
+    }
+  }
+
+  new MutationObserver(() => {
+    if (!watchQueued) { watchQueued = true; requestAnimationFrame(watchCards); }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
+                                         attributeFilter: ["data-build"] });
 
   window.inspectorCurves = { ema: ema, figure: figure, decode: decode, preview: preview };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {

@@ -3,8 +3,9 @@
 The server sends each card's series once, decimated to the card's pixel width with every
 bucket's min and max (``dashboards.series``); ``assets/curves.js`` smooths and draws them, so
 the smoothing slider, x-axis switch, log scale and outlier clipping never wait for the
-server. Zooming re-queries the visible range; live updates extend or replace only the series
-that changed (``Patch``).
+server. A card asks for its data when it first comes near the view, so a logdir with many
+tags draws its first charts as fast as one with few. Zooming re-queries the visible range;
+live updates extend or replace only the series that changed (``Patch``).
 """
 
 from __future__ import annotations
@@ -44,8 +45,18 @@ GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False, "displayModeBar": "ho
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"]}
 
 
-def _tag_id(kind: str, tag: str) -> dict:
-    return {"type": kind, "tag": tag}
+def _tag_id(kind: str, tag, build) -> dict:
+    """Ids of a card's parts: its tag and its build, so that a rebuilt card (same tag) never
+    shares an id with the one it replaces while Dash swaps the layout."""
+    return {"type": kind, "tag": tag, "build": build}
+
+
+def _match(kind: str) -> dict:
+    return _tag_id(kind, MATCH, MATCH)
+
+
+def _every(kind: str) -> dict:
+    return _tag_id(kind, ALL, ALL)
 
 
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
@@ -124,20 +135,24 @@ def _cards(runs: list[str], tag_filter: str | None) -> tuple[list, list[str]]:
 
 def _card(tag: str, build: str) -> html.Div:
     actions = [
-        html.Button("CSV", id=_tag_id("curve-dl-csv", tag), className="link-button",
+        html.Button("CSV", id=_tag_id("curve-dl-csv", tag, build), className="link-button",
                     title="every point of this chart's runs, with the smoothed value"),
-        html.Button("JSON", id=_tag_id("curve-dl-json", tag), className="link-button"),
-        dcc.Download(id=_tag_id("curve-download", tag)),
+        html.Button("JSON", id=_tag_id("curve-dl-json", tag, build), className="link-button"),
+        dcc.Download(id=_tag_id("curve-download", tag, build)),
     ]
     body = [
-        dcc.Graph(id=_tag_id("curve-graph", tag), config=GRAPH_CONFIG, className="curve-graph",
+        dcc.Graph(id=_tag_id("curve-graph", tag, build), config=GRAPH_CONFIG,
+                  className="curve-graph",
                   figure={"data": [], "layout": {"xaxis": {"visible": False},
                                                  "yaxis": {"visible": False}}}),
-        dcc.Store(id=_tag_id("curve-data", tag)),
-        dcc.Store(id=_tag_id("curve-meta", tag)),
-        dcc.Store(id=_tag_id("curve-view", tag)),
+        dcc.Store(id=_tag_id("curve-data", tag, build)),
+        dcc.Store(id=_tag_id("curve-meta", tag, build)),
+        dcc.Store(id=_tag_id("curve-view", tag, build)),
+        dcc.Store(id=_tag_id("curve-visible", tag, build)),  # set by curves.js near the view
+        dcc.Store(id=_tag_id("curve-zoom", tag, build)),  # the x range, when the user zooms
     ]
-    return cards.card(tag, body, actions=actions, info=html.Span(id=_tag_id("curve-info", tag)),
+    info = html.Span(id=_tag_id("curve-info", tag, build))
+    return cards.card(tag, body, actions=actions, info=info,
                       class_name="card curve-card",
                       # A new React key per build: fresh components, fresh visibility.
                       attrs={"data-tag": tag, "data-build": build, "key": f"{tag}@{build}"})
@@ -169,8 +184,8 @@ clientside_callback(  # lines follow the slider while it is dragged
 
 clientside_callback(
     dash.ClientsideFunction("curves", "figure"),
-    Output(_tag_id("curve-graph", MATCH), "figure"), Output(_tag_id("curve-view", MATCH), "data"),
-    Input(_tag_id("curve-data", MATCH), "data"), Input("curves-smoothing", "value"),
+    Output(_match("curve-graph"), "figure"), Output(_match("curve-view"), "data"),
+    Input(_match("curve-data"), "data"), Input("curves-smoothing", "value"),
     Input("curves-xmode", "value"), Input("curves-options", "value"))
 
 
@@ -290,19 +305,30 @@ def _date_seconds(text) -> float:
     return datetime.fromisoformat(str(text)).replace(tzinfo=timezone.utc).timestamp()
 
 
+# Only a change of the x range reaches the server: a y pan, an autosize or a hover does not
+# (and so never supersedes a card's first data request with a no-op).
+clientside_callback(
+    """(relayout) => {
+        const keys = ["xaxis.range[0]", "xaxis.range", "xaxis.autorange"];
+        return relayout && keys.some((k) => k in relayout) ? relayout
+                                                           : window.dash_clientside.no_update;
+    }""",
+    Output(_match("curve-zoom"), "data"), Input(_match("curve-graph"), "relayoutData"),
+    prevent_initial_call=True)
+
+
 @dash.callback(
-    Output(_tag_id("curve-data", MATCH), "data"), Output(_tag_id("curve-meta", MATCH), "data"),
-    Output(_tag_id("curve-info", MATCH), "children"),
-    Input(_tag_id("curve-graph", MATCH), "relayoutData"), Input("curves-xmode", "value"),
-    Input("curves-agg", "data"),
-    State(_tag_id("curve-view", MATCH), "data"), State("selected-runs", "data"),
-    State("viewport", "data"), State(_tag_id("curve-graph", MATCH), "id"))
-def card_data(relayout, xmode, agg, view, runs, viewport, graph_id):
+    Output(_match("curve-data"), "data"), Output(_match("curve-meta"), "data"),
+    Output(_match("curve-info"), "children"),
+    Input(_match("curve-zoom"), "data"), Input("curves-xmode", "value"),
+    Input("curves-agg", "data"), Input(_match("curve-visible"), "data"),
+    State(_match("curve-view"), "data"), State("selected-runs", "data"),
+    State("viewport", "data"), State(_match("curve-graph"), "id"), prevent_initial_call=True)
+def card_data(relayout, xmode, agg, visible, view, runs, viewport, graph_id):
+    if not visible:
+        raise PreventUpdate  # cards load when they come near the view (curves.js)
     trigger = ctx.triggered_id
-    zoom_keys = ("xaxis.range[0]", "xaxis.range", "xaxis.autorange")
-    is_graph = isinstance(trigger, dict) and trigger.get("type") == "curve-graph"
-    if is_graph and not any(k in (relayout or {}) for k in zoom_keys):
-        raise PreventUpdate  # a pan of y, a resize: nothing to re-query
+    is_graph = isinstance(trigger, dict) and trigger.get("type") == "curve-zoom"
     if trigger == "curves-xmode" and not (view or {}).get("zoomed"):
         raise PreventUpdate  # curves.js redraws the same data on the new axis
     if not state.ready():
@@ -316,12 +342,12 @@ def card_data(relayout, xmode, agg, view, runs, viewport, graph_id):
 
 # ---------------------------------------------------------------- live updates
 @dash.callback(
-    Output(_tag_id("curve-data", ALL), "data", allow_duplicate=True),
-    Output(_tag_id("curve-meta", ALL), "data", allow_duplicate=True),
-    Output(_tag_id("curve-info", ALL), "children", allow_duplicate=True),
+    Output(_every("curve-data"), "data", allow_duplicate=True),
+    Output(_every("curve-meta"), "data", allow_duplicate=True),
+    Output(_every("curve-info"), "children", allow_duplicate=True),
     Output("curves-rebuild", "data"),
     Input("live-changes", "data"),
-    State(_tag_id("curve-meta", ALL), "data"), State(_tag_id("curve-meta", ALL), "id"),
+    State(_every("curve-meta"), "data"), State(_every("curve-meta"), "id"),
     State("selected-runs", "data"), State("curves-agg", "data"), State("curves-tags", "data"),
     State("curves-rebuild", "data"), prevent_initial_call=True)
 def live_update(changes, metas, ids, runs, agg, shown_tags, rebuild):
@@ -390,9 +416,9 @@ def _run_meta(steps, walls, decimated: bool, wall0: float, total: int) -> dict:
 
 
 # ---------------------------------------------------------------- downloads
-@dash.callback(Output(_tag_id("curve-download", MATCH), "data"),
-               Input(_tag_id("curve-dl-csv", MATCH), "n_clicks"),
-               Input(_tag_id("curve-dl-json", MATCH), "n_clicks"),
+@dash.callback(Output(_match("curve-download"), "data"),
+               Input(_match("curve-dl-csv"), "n_clicks"),
+               Input(_match("curve-dl-json"), "n_clicks"),
                State("selected-runs", "data"), State("curves-smoothing", "value"),
                prevent_initial_call=True)
 def download_card(_csv, _json, runs, smoothing):

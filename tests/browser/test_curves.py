@@ -206,3 +206,21 @@ def test_new_points_appear_within_two_seconds(curves, logdir):
     elapsed = time.time() - start
     writer.close()
     assert elapsed < 2.0, f"new points took {elapsed:.2f} s to appear"
+
+
+FAR_CARDS = """
+return [...document.querySelectorAll('.curve-card')]
+    .filter((c) => c.getBoundingClientRect().top > window.innerHeight + 800)
+    .map((c) => [c.dataset.tag, (c.querySelector('.js-plotly-plot').data || []).length,
+                 c.querySelector('.card-info').textContent]);
+"""
+
+
+def test_cards_far_below_the_view_load_when_scrolled_near(curves):
+    time.sleep(1.5)  # what is near the view has loaded by now
+    far = curves.execute_script(FAR_CARDS)
+    assert far, "the session logdir has cards far below the first screen"
+    assert all(n == 0 and info == "" for _, n, info in far), far  # not asked for yet
+    tag = far[-1][0]
+    drawn = traces(curves, tag)  # scrolls it into view
+    assert drawn and drawn[0]["n"] > 0
