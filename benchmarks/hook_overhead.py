@@ -46,10 +46,10 @@ def time_callback(callback) -> list[float]:
     measurement for both callbacks: an overhead figure the machine's load barely moves."""
     epochs: list[float] = []
     current = [0.0]
-    for name in dir(callback):
-        method = getattr(callback, name)
-        if not name.startswith("on_") or not callable(method):
+    for name in dir(type(callback)):  # the class: the stock callback has lazy properties
+        if not name.startswith("on_") or not callable(getattr(type(callback), name)):
             continue
+        method = getattr(callback, name)
 
         def timed(*args, _method=method, _end=name == "on_epoch_end", **kwargs):
             start = time.perf_counter()
