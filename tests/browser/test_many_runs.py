@@ -167,3 +167,24 @@ def test_a_series_of_one_point_is_drawn(page):
     dots = page.execute_script(FIND + """
         return card.querySelectorAll('.scatterlayer .point').length;""", FEW_TAG)
     assert dots >= 1
+
+
+def test_new_points_of_a_painted_card_appear_live(page, many_server):
+    from inspector.summary import SummaryWriter
+
+    before = page.execute_script(CANVAS, TAG)
+    bounds = next(t for t in before["traces"] if t["name"] == "bounds")
+    with SummaryWriter(many_server[1] / "run_05") as writer:  # a run goes on training
+        for step in range(STEPS, STEPS + 200):
+            writer.scalar(TAG, 5.0, step)
+    end = time.time() + 15
+    while time.time() < end:
+        now = page.execute_script(CANVAS, TAG)
+        grown = next(t for t in now["traces"] if t["name"] == "bounds")
+        if grown["y"][1] == pytest.approx(5.0) and (line_pixels(now["url"]) !=
+                                                    line_pixels(before["url"])).any():
+            break
+        time.sleep(0.2)
+    assert grown["y"][1] == pytest.approx(5.0), "the new maximum reached the chart"
+    assert bounds["y"][1] < 5.0
+    assert (line_pixels(now["url"]) != line_pixels(before["url"])).mean() > 0.01
