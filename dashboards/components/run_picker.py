@@ -113,11 +113,14 @@ def register(app) -> None:
         Output("runs-count", "children", allow_duplicate=True),
         Input({"type": "run-check", "folder": ALL}, "value"),
         State("run-filter", "value"), State("checked-runs", "data"), State("run-list", "data"),
-        prevent_initial_call=True)
-    def ticked(values, pattern_text, checked, runs):
+        State("selected-runs", "data"), prevent_initial_call=True)
+    def ticked(values, pattern_text, checked, runs, current):
         runs = runs or []
         shown = set(visible_runs(runs, pattern_text))
         ticked_now = {r for v in values for r in (v or [])}
         checked = [r for r in (checked or []) if r not in shown] + sorted(ticked_now)
         selected = selection(runs, checked, pattern_text)
-        return checked, selected, count_text(runs, selected)
+        # Rebuilt checklists report their ticks again: an equal selection is no change (the
+        # pages would rebuild every card a second time).
+        return (checked, selected if selected != current else no_update,
+                count_text(runs, selected))
