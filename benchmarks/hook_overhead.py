@@ -11,7 +11,7 @@ apart), both overheads over ``none``, each callback's own time per epoch measure
 way for both (every ``on_*`` method timed inside the fit), and what each callback wrote (tags
 per kind, read back with Inspector's Store).
 
-    python benchmarks/hook_overhead.py [--fits 3] [--epochs 3] [--copies 4]
+    python benchmarks/hook_overhead.py [--fits 3] [--epochs 3] [--copies 4] [--cpus 0]
 
 Wall-clock time is what the target is about, but on a shared machine other processes move
 it by more than the overheads measured; the process CPU time of each epoch (all threads) is
@@ -65,8 +65,11 @@ def time_callback(callback) -> list[float]:
     return epochs
 
 
-def child(contender: str, logdir: str, epochs: int, copies: int, seed: int) -> dict:
+def child(contender: str, logdir: str, epochs: int, copies: int, seed: int,
+          cpus: set[int] | None = None) -> dict:
     """One fit; returns epoch times and the hook's own time as a dict."""
+    if cpus:  # before TensorFlow sizes its thread pools
+        os.sched_setaffinity(0, cpus)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import numpy as np
@@ -141,11 +144,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (default 3)")
     parser.add_argument("--copies", type=int, default=4, help="shifted copies of the data")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cpus", default="",
+                        help="run every fit on these CPUs only, e.g. 0 (comma-separated): on a "
+                             "machine whose cores come and go, one pinned core gives steadier "
+                             "wall-clock times")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--logdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.logdir, args.epochs, args.copies, args.seed)))
+        cpus = {int(c) for c in args.cpus.split(",") if c.strip()}
+        print(json.dumps(child(args.child, args.logdir, args.epochs, args.copies, args.seed,
+                               cpus)))
         return
 
     root = DATA_DIR / "hook_overhead"
@@ -158,7 +167,7 @@ def main() -> None:
             logdir = root / f"{contender}-{fit}"
             _, out = run_python([__file__, "--child", contender, "--logdir", str(logdir),
                                  "--epochs", str(args.epochs), "--copies", str(args.copies),
-                                 "--seed", str(args.seed)])
+                                 "--seed", str(args.seed), "--cpus", args.cpus])
             results[contender].append(out)
             later = out["epoch_seconds"][1:]
             print(f"fit {fit + 1}/{args.fits} {contender:9s} epochs "
@@ -169,7 +178,8 @@ def main() -> None:
 
     samples = results["none"][0]["samples"]
     print(f"\nLeNet-5, {samples:,} training digits 28x28, batch 32, {args.epochs} epochs, "
-          f"{args.fits} fits per contender, interleaved; {os.cpu_count()} CPUs, load average "
+          f"{args.fits} fits per contender, interleaved; {os.cpu_count()} CPUs"
+          + (f" (fits pinned to CPU {args.cpus})" if args.cpus else "") + ", load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     medians = {}
     for key, what in (("epoch_seconds", "wall-clock"), ("epoch_cpu_seconds", "CPU (process)")):
