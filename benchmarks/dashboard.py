@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA_DIR, REPO, median_range  # noqa: E402
+from _tb_writer import write_scalar_run  # noqa: E402
 
 DATASETS = {"a": (10, 10, 5_000), "b": (200, 5, 2_000)}
 MIN_LINE_PIXELS = 150
@@ -50,38 +51,14 @@ CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-de
 
 # ---------------------------------------------------------------- the logdirs
 def _write_run(job: tuple[str, int, int, int]) -> None:
-    """One run as tf.summary.scalar writes it: one event per tag and step."""
-    import types
-
-    # TensorBoard's writer, made fast without changing a byte: google-crc32c instead of its
-    # pure-Python CRC (checked equal), and its own no-TensorFlow file layer.
-    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
-    import google_crc32c
+    """One run of the dashboard's logdirs: decaying noisy curves, one event per tag and step."""
     import numpy as np
-    from tensorboard.compat.proto import event_pb2
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-    from tensorboard.plugins.scalar.summary_v2 import scalar_pb
-    from tensorboard.summary.writer import record_writer
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-    def fast_masked_crc32c(data: bytes) -> int:
-        crc = google_crc32c.value(bytes(data))
-        return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-    assert fast_masked_crc32c(b"event") == masked_crc32c(b"event")
-    record_writer.masked_crc32c = fast_masked_crc32c
     run_dir, tags, steps, seed = job
     rng = np.random.default_rng(seed)
     trend = np.exp(-np.arange(steps) / (steps / 4))
     values = trend + np.cumsum(rng.normal(scale=0.01, size=(tags, steps)), axis=1)
-    writer = EventFileWriter(run_dir, max_queue_size=4096, flush_secs=600)
-    for step in range(steps):
-        wall = 1.7e9 + seed * 1e4 + step * 0.05
-        for j in range(tags):
-            writer.add_event(event_pb2.Event(step=step, wall_time=wall + j * 1e-4,
-                                             summary=scalar_pb(f"metrics/tag_{j:02d}",
-                                                               float(values[j, step]))))
-    writer.close()
+    write_scalar_run(run_dir, values, 1.7e9 + seed * 1e4)
 
 
 def ensure_logdir(key: str) -> Path:

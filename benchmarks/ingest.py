@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA_DIR, median_range, run_python, run_until_line  # noqa: E402
+from _tb_writer import write_scalar_run  # noqa: E402
 
 RUNS, TAGS, STEPS, LARGE_STEPS = 10, 10, 5_000, 50_000
 TENSORBOARD = "TensorBoard multiplexer (Python, default sampling)"
@@ -46,41 +47,13 @@ INSPECTOR = "Inspector Store().reload()"
 
 # ---------------------------------------------------------------- the logdir
 def _write_run(job: tuple[str, int, int, int]) -> None:
-    """One run, step by step, one event per tag and step, as tf.summary.scalar writes them."""
-    import types
-
-    # TensorBoard's writer as is, made fast enough for millions of events without changing a
-    # byte: its pure-Python CRC32C swapped for google-crc32c's (asserted equal below), and
-    # its stub file layer instead of TensorFlow's gfile ("notf" is TensorBoard's own switch).
-    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
-    import google_crc32c
+    """One run of the ingest logdir: random walks, one event per tag and step."""
     import numpy as np
-    from tensorboard.compat.proto import event_pb2
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-    from tensorboard.plugins.scalar.summary_v2 import scalar_pb
-    from tensorboard.summary.writer import record_writer
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter
-
-    def fast_masked_crc32c(data: bytes) -> int:
-        crc = google_crc32c.value(bytes(data))
-        return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-    for sample in (b"", b"event", bytes(range(256)) * 3):
-        assert fast_masked_crc32c(sample) == masked_crc32c(sample)
-    record_writer.masked_crc32c = fast_masked_crc32c
 
     run_dir, tags, steps, seed = job
     rng = np.random.default_rng(seed)
     walks = np.cumsum(rng.normal(scale=0.01, size=(tags, steps)), axis=1).astype(np.float32)
-    names = [f"metrics/tag_{j:02d}" for j in range(tags)]
-    writer = EventFileWriter(run_dir, max_queue_size=4096, flush_secs=600)
-    for step in range(steps):
-        wall = 1.7e9 + seed * 1e5 + step * 0.05
-        for j, name in enumerate(names):
-            summary = scalar_pb(name, float(walks[j, step]))
-            writer.add_event(event_pb2.Event(step=step, wall_time=wall + j * 1e-4,
-                                             summary=summary))
-    writer.close()
+    write_scalar_run(run_dir, walks, 1.7e9 + seed * 1e5)
 
 
 def ensure_logdir(root: Path, steps: int) -> tuple[Path, dict]:
