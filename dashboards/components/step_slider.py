@@ -56,8 +56,20 @@ def step_card(prefix: str, run: str, tag: str, kind: str,
     ], subtitle=run, class_name=f"card {prefix}-card")
 
 
-def register(prefix: str, kind: str, render: Callable[[str, str, int], list]) -> None:
-    """Callbacks of the step cards of one page (call at page-module import)."""
+def register(prefix: str, kind: str, render: Callable[[str, str, int], list],
+             empty: str) -> Callable[[list[str], str | None], list]:
+    """Callbacks of the step cards of one page (call at page-module import). The page lays
+    out ``{prefix}-tag-filter`` and ``{prefix}-cards``; the returned function builds the
+    cards for a selection and tag filter (``empty`` when nothing matches), and the cards are
+    rebuilt when either changes."""
+
+    def build(runs: list[str], tag_filter: str | None) -> list:
+        return step_cards(prefix, kind, render, runs, tag_filter, empty)
+
+    @dash.callback(Output(f"{prefix}-cards", "children"), Input("selected-runs", "data"),
+                   Input(f"{prefix}-tag-filter", "value"), prevent_initial_call=True)
+    def rebuild_cards(runs, tag_filter):
+        return build(runs or [], tag_filter)
 
     clientside_callback(
         """(drag, value, steps) => {
@@ -106,6 +118,8 @@ def register(prefix: str, kind: str, render: Callable[[str, str, int], list]) ->
             out[2].append(new_top if follow else min(value, new_top))
             out[3].append(steps)
         return out
+
+    return build
 
 
 def step_cards(prefix: str, kind: str, render: Callable, runs: list[str],

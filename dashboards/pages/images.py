@@ -39,6 +39,9 @@ def render(run: str, tag: str, index: int) -> list:
     return [html.Div(figures, className="image-grid")]
 
 
+_cards = step_slider.register(PREFIX, P.KIND_IMAGES, render, "No images for the selected runs.")
+
+
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
     return html.Div(className="page", children=[
         html.Div(className="toolbar", children=[
@@ -50,20 +53,6 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
         ]),
         html.Div(id="img-cards", className="fit", children=_cards(runs or [], "")),
     ])
-
-
-def _cards(runs: list[str], tag_filter: str | None) -> list:
-    return step_slider.step_cards(PREFIX, P.KIND_IMAGES, render, runs, tag_filter,
-                                  "No images for the selected runs.")
-
-
-step_slider.register(PREFIX, P.KIND_IMAGES, render)
-
-
-@dash.callback(Output("img-cards", "children"), Input("selected-runs", "data"),
-               Input("img-tag-filter", "value"), prevent_initial_call=True)
-def rebuild_cards(runs, tag_filter):
-    return _cards(runs or [], tag_filter)
 
 
 @dash.callback(Output("img-cards", "className"), Input("img-size", "value"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dash
 import numpy as np
-from dash import Input, Output, dcc, html
+from dash import dcc, html
 
 from dashboards import state
 from dashboards.components import step_slider
@@ -45,6 +45,9 @@ def render(run: str, tag: str, index: int) -> list:
                          link_target="_blank", className="text-body")]
 
 
+_cards = step_slider.register(PREFIX, P.KIND_TEXT, render, "No text for the selected runs.")
+
+
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
     return html.Div(className="page", children=[
         html.Div(className="toolbar", children=[
@@ -55,15 +58,3 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
     ])
 
 
-def _cards(runs: list[str], tag_filter: str | None) -> list:
-    return step_slider.step_cards(PREFIX, P.KIND_TEXT, render, runs, tag_filter,
-                                  "No text for the selected runs.")
-
-
-step_slider.register(PREFIX, P.KIND_TEXT, render)
-
-
-@dash.callback(Output("txt-cards", "children"), Input("selected-runs", "data"),
-               Input("txt-tag-filter", "value"), prevent_initial_call=True)
-def rebuild_cards(runs, tag_filter):
-    return _cards(runs or [], tag_filter)
