@@ -143,14 +143,18 @@
     return Float64Array.from(out);
   }
 
-  function hoverTraces(drawn) {
-    const byColor = new Map();
+  function byColor(drawn) {  // runs sharing a colour look the same: one trace or path each
+    const groups = new Map();
     for (const d of drawn) {
-      if (!byColor.has(d.series.color)) byColor.set(d.series.color, []);
-      byColor.get(d.series.color).push(d);
+      if (!groups.has(d.series.color)) groups.set(d.series.color, []);
+      groups.get(d.series.color).push(d);
     }
+    return groups;
+  }
+
+  function hoverTraces(drawn) {
     const traces = [];
-    for (const [color, ds] of byColor) {
+    for (const [color, ds] of byColor(drawn)) {
       const xs = ds.map((d) => sampled(d.x, HOVER_POINTS));
       const names = ds.flatMap((d, i) => Array(xs[i].length + 1).fill(escapeHtml(d.series.name)));
       traces.push({ type: "scatter", mode: "lines", name: color, opacity: 0,
@@ -215,7 +219,7 @@
     // Per-pixel decimation bounds the points of a line, so SVG is the fast path; software
     // WebGL (headless, remote desktops) was measured far slower than SVG for many traces.
     const type = points > 300000 ? "scattergl" : "scatter";
-    const smooth = smoothing > 0;
+    const smooth = smoothing > 0, onCanvas = all.length > CANVAS_ABOVE;
     const drawn = [], yForRange = [];
     for (const [series, a] of all) {
       const x = xValues(a, series, xmode, unit, tzShiftMs);
@@ -223,10 +227,9 @@
       if (series.kind !== "group" && a.lo) [rawX, rawY] = envelope(x, a.lo, a.hi, a.v);
       const base = a.m && a.c ? a.m : a.v, counts = a.m && a.c ? a.c : null;
       drawn.push({ series, a, x, rawX, rawY, base, counts,
-                   sy: smooth && all.length <= CANVAS_ABOVE ? ema(base, smoothing, counts) : null });
+                   sy: smooth && !onCanvas ? ema(base, smoothing, counts) : null });
       for (let i = 0; i < a.v.length; i++) yForRange.push(a.v[i]);
     }
-    const onCanvas = drawn.length > CANVAS_ABOVE;
     const traces = onCanvas ? hoverTraces(drawn).concat(boundsTrace(drawn, logy)) : [];
     if (!onCanvas) {
       for (const d of drawn) {
@@ -285,6 +288,11 @@
     return card ? card.dataset.tag : null;
   }
 
+  function placeOverPlot(canvas, xa, ya) {
+    Object.assign(canvas.style, { left: xa._offset + "px", top: ya._offset + "px",
+                                  width: xa._length + "px", height: ya._length + "px" });
+  }
+
   function sizeCanvas(canvas, xa, ya) {
     const ratio = window.devicePixelRatio || 1, w = xa._length, h = ya._length;
     if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio);
@@ -304,8 +312,7 @@
       canvas.className = "curve-lines";
       main.parentNode.insertBefore(canvas, main.nextSibling);
     }
-    Object.assign(canvas.style, { left: xa._offset + "px", top: ya._offset + "px",
-                                  width: xa._length + "px", height: ya._length + "px" });
+    placeOverPlot(canvas, xa, ya);
     return canvas;
   }
 
@@ -327,14 +334,9 @@
 
   /* One path per colour: many runs, few strokes. `ys` gives a series' values. */
   function strokeByColor(ctx, drawn, pxOf, ys, ya, alpha, width) {
-    const byColor = new Map();
-    for (const d of drawn) {
-      if (!byColor.has(d.series.color)) byColor.set(d.series.color, []);
-      byColor.get(d.series.color).push(d);
-    }
     ctx.globalAlpha = alpha; ctx.lineWidth = width; ctx.lineJoin = "round";
     const yOf = axisMap(ya);
-    for (const [color, ds] of byColor) {
+    for (const [color, ds] of byColor(drawn)) {
       ctx.beginPath();
       ctx.strokeStyle = color; ctx.fillStyle = color;
       const dots = [];
@@ -358,9 +360,10 @@
   }
 
   function fillBands(ctx, drawn, pxOf, ya) {
+    const yOf = axisMap(ya);
     for (const d of drawn) {
       if (d.series.kind !== "group" || !d.a.lo) continue;
-      const px = pxOf(d), n = px.length, yOf = axisMap(ya);
+      const px = pxOf(d), n = px.length;
       ctx.beginPath();
       for (let i = 0; i < n; i++) ctx.lineTo(px[i], yOf(d.a.lo[i]));
       for (let i = n - 1; i >= 0; i--) ctx.lineTo(px[i], yOf(d.a.hi[i]));
@@ -464,8 +467,7 @@
       if (getComputedStyle(gd).position === "static") gd.style.position = "relative";
       gd.appendChild(canvas);
     }
-    Object.assign(canvas.style, { left: xa._offset + "px", top: ya._offset + "px",
-                                  width: xa._length + "px", height: ya._length + "px" });
+    placeOverPlot(canvas, xa, ya);
     const ctx = sizeCanvas(canvas, xa, ya);
     const pxOf = (d) => pixels(d.x, xa), rawPx = (d) => pixels(d.rawX, xa);
     for (const d of drawn) {

@@ -328,14 +328,14 @@ def card_data(relayout, xmode, agg, visible, view, runs, viewport, graph_id):
     if not visible:
         raise PreventUpdate  # cards load when they come near the view (curves.js)
     trigger = ctx.triggered_id
-    is_graph = isinstance(trigger, dict) and trigger.get("type") == "curve-zoom"
+    zoom_request = isinstance(trigger, dict) and trigger.get("type") == "curve-zoom"
     if trigger == "curves-xmode" and not (view or {}).get("zoomed"):
         raise PreventUpdate  # curves.js redraws the same data on the new axis
     if not state.ready():
         raise PreventUpdate
     tag = graph_id["tag"]
     px = int((viewport or {}).get("px") or DEFAULT_MAX_POINTS)
-    ranges = step_ranges(relayout, view, runs or [], tag, xmode) if is_graph else None
+    ranges = step_ranges(relayout, view, runs or [], tag, xmode) if zoom_request else None
     data, meta = card_payload(tag, runs or [], agg, px, ranges)
     return data, meta, info_text(meta)
 
