@@ -11,13 +11,13 @@ do the same. Usage::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 
 from inspector.events import plugins as P
 from inspector.grids import confusion_image
+from inspector.kinds import confusion
 
 
 @dataclass
@@ -122,10 +122,8 @@ def log_evaluation(writer, y_true, y_pred, step: int, class_names=None, *, pr_cu
     num_classes = probs.shape[1]
     report = classification_report(labels, probs.argmax(axis=1), num_classes)
     names = class_tag_names(num_classes, class_names)
-    content = json.dumps({"labels": names}).encode()
-    writer.tensor(P.TAG_CONFUSION, report.confusion.astype(np.int32), step,
-                  plugin_name=P.CONFUSION, plugin_content=content,
-                  description="rows: true class, columns: predicted class")
+    confusion.write(writer, P.TAG_CONFUSION, report.confusion, step, labels=names,
+                    description="rows: true class, columns: predicted class")
     writer.image(P.TAG_CONFUSION_IMAGE, confusion_image(report.confusion), step,
                  description="row share: each row reads as its class's recall")
     writer.scalar(P.TAG_ACCURACY, report.accuracy, step)

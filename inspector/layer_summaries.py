@@ -18,8 +18,6 @@ The hook uses exactly these; a custom ``tf.GradientTape`` loop can too::
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import tensorflow as tf
 
@@ -32,6 +30,7 @@ from inspector.grids import (
     matrix_image,
     templates_grid,
 )
+from inspector.kinds import activations, kernels
 from inspector.probes import Probe, integer_labels, layer_paths, layer_role, variable_paths
 
 
@@ -83,9 +82,7 @@ def log_kernels(writer, model, step: int, max_values: int = 1 << 21,
     for tag, role, v in _kernels(model):
         k = np.asarray(v, np.float32)
         if k.size <= max_values:
-            meta = {"layer": tag, "shape": list(k.shape), "dtype": "float16"}
-            writer.tensor(P.TAG_KERNELS + tag, k.astype(np.float16), step,
-                          plugin_name=P.KERNELS, plugin_content=json.dumps(meta).encode())
+            kernels.write(writer, tag, k, step)
         if role == "conv":
             picture = kernel_grid(k)
         elif input_shape is not None and image_like(input_shape) and \
@@ -120,10 +117,8 @@ def log_layer_outputs(writer, model, outputs: dict[str, np.ndarray], step: int, 
         per_channel = max(1, maps[..., 0].size)
         if maps.size > max_values and maps.ndim > 2:
             maps = maps[..., : max(1, max_values // per_channel)]
-        meta = {"layer": path, "shape": list(maps.shape), "probe_index": 0,
-                "inputs_tag": P.TAG_PROBE_INPUTS, "channels": channels}
-        writer.tensor(P.TAG_FEATURE_MAPS + path, maps.astype(np.float16), step,
-                      plugin_name=P.ACTIVATIONS, plugin_content=json.dumps(meta).encode())
+        activations.write(writer, path, maps, step, channels=channels,
+                          inputs_tag=P.TAG_PROBE_INPUTS)
         writer.image(P.TAG_FEATURE_MAPS + path + P.TAG_GRID_SUFFIX, feature_map_grid(maps), step)
         count += 1
     return count

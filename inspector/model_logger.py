@@ -21,7 +21,6 @@ because of logging. Imports TensorFlow.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import warnings
 from collections.abc import Callable
@@ -32,6 +31,7 @@ import tensorflow as tf
 
 from inspector import evaluation, graph_trace, layer_summaries, probes
 from inspector.events import plugins as P
+from inspector.kinds import embeddings
 from inspector.summary import SummaryWriter
 
 TRAIN, VALIDATION = "train", "validation"
@@ -328,18 +328,12 @@ class ModelLogger:
         ``embeddings/<path>``, with the samples' class ids beside when ``y`` holds labels."""
         vectors = np.asarray(vectors).reshape(len(vectors), -1)
         labels = probes.integer_labels(y)
-        tag = P.TAG_EMBEDDINGS + path
-        labels_tag = tag + P.TAG_EMBEDDING_LABELS_SUFFIX if labels is not None else ""
         names = []
         if labels is not None:
             names = list(self.class_names or [])
             names += [str(i) for i in range(len(names), int(labels.max()) + 1)]
-        meta = {"labels_tag": labels_tag, "label_names": names, "layer": path}
-        w = self.writer(TRAIN)
-        w.tensor(tag, vectors.astype(np.float16), step, plugin_name=P.EMBEDDINGS,
-                 plugin_content=json.dumps(meta).encode())
-        if labels is not None:
-            w.tensor(labels_tag, labels.astype(np.int32), step, plugin_name=P.EMBEDDING_LABELS)
+        embeddings.write(self.writer(TRAIN), path, vectors, step, labels=labels,
+                         label_names=names)
 
     def log_samples(self, step: int, values: dict) -> None:
         """What a trainer provides, under ``samples/<name>``: a str is text, an array of

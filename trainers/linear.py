@@ -5,7 +5,6 @@ low-level writer; the others are Keras models trained by ``trainers.common.fit``
 logging hook. TensorFlow is imported inside the functions, never at module import.
 """
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -13,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from inspector.events import plugins as P
+from inspector.kinds import kernels
 from trainers import boundary
 from trainers.common import (
     RunDir,
@@ -149,9 +149,7 @@ def train_perceptron(config: PerceptronConfig, run: RunDir) -> RunResult:
                 writer.scalar(P.TAG_EPOCH + "accuracy", accuracy, epoch)
             train_w.histogram(P.TAG_WEIGHTS + "perceptron/w", w, epoch)
             kernel = w[:, None]  # as a dense layer's [inputs + 1, 1] weight matrix
-            meta = {"layer": "perceptron", "shape": list(kernel.shape), "dtype": "float16"}
-            train_w.tensor(P.TAG_KERNELS + "perceptron", kernel.astype(np.float16), epoch,
-                           plugin_name=P.KERNELS, plugin_content=json.dumps(meta).encode())
+            kernels.write(train_w, "perceptron", kernel, epoch)
             train_w.image(P.TAG_KERNELS + "perceptron" + P.TAG_GRID_SUFFIX,
                           matrix_image(kernel), epoch)
             train_w.text(P.TAG_SAMPLES + "decision_line_equation", _line_text(w), epoch)

@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 from inspector.events import plugins as P
 from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2
 from inspector.events.tensors import TensorDecodeError, to_numpy
+from inspector.kinds import KindMetadataError, for_plugin
 
 
 @dataclass(slots=True)
@@ -33,12 +34,15 @@ class Item:
 
 @dataclass(slots=True)
 class TagInfo:
-    """What the first metadata seen for a tag says (later events may omit it)."""
+    """What the first metadata seen for a tag says (later events may omit it). For one of
+    Inspector's own kinds (``inspector.kinds``), ``metadata`` is its parsed metadata dataclass
+    (e.g. ``KernelsMetadata``); otherwise None."""
 
     plugin: str
     content: bytes = b""
     display_name: str = ""
     description: str = ""
+    metadata: Any = None
 
 
 @dataclass(slots=True)
@@ -165,8 +169,15 @@ def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> It
         # tf.summary.trace_export: a string tensor holding a serialized RunMetadata.
         flat = array.reshape(-1)
         return Item(P.KIND_RUN_METADATA, tag, step, wall, bytes(flat[0]) if flat.size else b"")
-    kind = P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS)
-    return Item(kind, tag, step, wall, array)
+    spec = for_plugin(plugin)
+    if spec is not None:
+        if info.metadata is None:
+            try:
+                info.metadata = spec.parse_metadata(info.content)
+            except KindMetadataError as err:
+                raise ValueError(str(err)) from None
+        return Item(spec.kind, tag, step, wall, spec.decode(array, info.metadata))
+    return Item(P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS), tag, step, wall, array)
 
 
 def _int(b) -> int:

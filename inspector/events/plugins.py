@@ -4,6 +4,8 @@ Both ``inspector.summary`` (writing) and ``inspector.events.decode`` (reading) i
 no plugin name or layout constant is spelled anywhere else.
 """
 
+from inspector.kinds import Kind, activations, confusion, embeddings, kernels
+
 # TensorBoard's plugin names, as its own metadata.py modules define them.
 SCALARS = "scalars"
 HISTOGRAMS = "histograms"
@@ -18,15 +20,15 @@ GRAPH_RUN_METADATA_GRAPH = "graph_run_metadata_graph"
 PROJECTOR = "projector"
 
 # Inspector's own summaries: plain tensors TensorBoard can load (it shows them nowhere, so
-# every one is written beside a standard image or histogram).
-KERNELS = "inspector_kernels"
-ACTIVATIONS = "inspector_activations"
-CONFUSION = "inspector_confusion"
-EMBEDDINGS = "inspector_embeddings"
+# every one is written beside a standard image or histogram). Each kind is one module of
+# ``inspector.kinds`` (metadata, write form, decode); these names are re-exported from there.
+KERNELS = kernels.PLUGIN_NAME
+ACTIVATIONS = activations.PLUGIN_NAME
+CONFUSION = confusion.PLUGIN_NAME
+EMBEDDINGS = embeddings.PLUGIN_NAME
 # The int32 class ids written beside an embeddings tensor (its metadata's "labels_tag"); not
 # a kind of its own (the store files it under tensors).
-EMBEDDING_LABELS = "inspector_embedding_labels"
-INSPECTOR_PLUGINS = (KERNELS, ACTIVATIONS, CONFUSION, EMBEDDINGS)
+EMBEDDING_LABELS = embeddings.LABELS_PLUGIN_NAME
 
 # hparams plugin: the tags its three summaries are written under (TensorBoard's metadata.py).
 HPARAMS_EXPERIMENT_TAG = "_hparams_/experiment"
@@ -38,22 +40,22 @@ KERAS_MODEL_TAG = "keras"
 # Keras writes this plugin content (a bare version number, not a protobuf) with the model JSON.
 GRAPH_KERAS_MODEL_CONTENT = b"1"
 
-# The kinds of series the store keeps. A decoded value is exactly one of them.
-KIND_SCALARS = "scalars"
-KIND_HISTOGRAMS = "histograms"
-KIND_IMAGES = "images"
-KIND_AUDIO = "audio"
-KIND_TEXT = "text"
-KIND_TENSORS = "tensors"
-KIND_PR_CURVES = "pr_curves"
-KIND_HPARAMS = "hparams"
-KIND_GRAPHS = "graphs"
-KIND_KERAS_MODEL = "keras_model"
-KIND_RUN_METADATA = "run_metadata"
-KIND_KERNELS = "kernels"
-KIND_ACTIVATIONS = "activations"
-KIND_CONFUSION = "confusion"
-KIND_EMBEDDINGS = "embeddings"
+# The kinds of series the store keeps (``inspector.kinds.Kind``; these names predate it).
+KIND_SCALARS = Kind.SCALARS
+KIND_HISTOGRAMS = Kind.HISTOGRAMS
+KIND_IMAGES = Kind.IMAGES
+KIND_AUDIO = Kind.AUDIO
+KIND_TEXT = Kind.TEXT
+KIND_TENSORS = Kind.TENSORS
+KIND_PR_CURVES = Kind.PR_CURVES
+KIND_HPARAMS = Kind.HPARAMS
+KIND_GRAPHS = Kind.GRAPHS
+KIND_KERAS_MODEL = Kind.KERAS_MODEL
+KIND_RUN_METADATA = Kind.RUN_METADATA
+KIND_KERNELS = Kind.KERNELS
+KIND_ACTIVATIONS = Kind.ACTIVATIONS
+KIND_CONFUSION = Kind.CONFUSION
+KIND_EMBEDDINGS = Kind.EMBEDDINGS
 
 PLUGIN_KIND = {
     SCALARS: KIND_SCALARS,
@@ -66,17 +68,10 @@ PLUGIN_KIND = {
     GRAPH_KERAS_MODEL: KIND_KERAS_MODEL,
     GRAPH_RUN_METADATA: KIND_RUN_METADATA,
     GRAPH_RUN_METADATA_GRAPH: KIND_RUN_METADATA,
-    KERNELS: KIND_KERNELS,
-    ACTIVATIONS: KIND_ACTIVATIONS,
-    CONFUSION: KIND_CONFUSION,
-    EMBEDDINGS: KIND_EMBEDDINGS,
-}
+}  # Inspector's own plugins are looked up in ``inspector.kinds`` instead.
 
-# Metadata content of Inspector's own summaries is JSON (utf-8), with these keys:
-#   kernels:     {"layer": str, "shape": [kh, kw, in, out], "dtype": "float16"}
-#   activations: {"layer": str, "shape": [...], "probe_index": int, "inputs_tag": str}
-#   confusion:   {"labels": [str, ...]}
-#   embeddings:  {"labels_tag": str, "label_names": [str, ...]}
+# Metadata content of Inspector's own summaries is JSON (utf-8), laid out by the metadata
+# dataclass of each module of ``inspector.kinds``.
 METADATA_VERSION = 0
 
 FILE_VERSION = "brain.Event:2"
@@ -97,8 +92,8 @@ TAG_HOOK_SECONDS = "perf/hook_seconds"  # time the hook itself took during the e
 TAG_WEIGHTS = "weights/"  # + <layer path>/<variable>, histogram
 TAG_GRADIENTS = "gradients/"  # + <layer path>/<variable>, histogram (probe batch)
 TAG_ACTIVATIONS = "activations/"  # + <layer path>, histogram (probe batch)
-TAG_KERNELS = "kernels/"  # + <layer path>: KERNELS tensor (conv kernels, dense matrices)
-TAG_FEATURE_MAPS = "feature_maps/"  # + <layer path>: ACTIVATIONS tensor [probes, ...]
+TAG_KERNELS = kernels.TAG_PREFIX  # + <layer path>: KERNELS tensor (conv kernels, dense matrices)
+TAG_FEATURE_MAPS = activations.TAG_PREFIX  # + <layer path>: ACTIVATIONS tensor [probes, ...]
 TAG_GRID_SUFFIX = "/grid"  # the image written beside a kernels/ or feature_maps/ tensor
 TAG_PROBE_INPUTS = "probe/inputs"  # image (image inputs) or text table (other inputs)
 TAG_PROBE_LABELS = "probe/labels"  # text table: probe index, label
@@ -112,11 +107,9 @@ TAG_RECALL = "evaluation/recall/"  # + class name
 TAG_F1 = "evaluation/f1/"  # + class name
 TAG_MACRO_F1 = "evaluation/macro_f1"
 TAG_PR_CURVE = "evaluation/pr/"  # + class name (one class against the rest)
-TAG_EMBEDDINGS = "embeddings/"  # + <layer path>: EMBEDDINGS tensor [n, d]
-TAG_EMBEDDING_LABELS_SUFFIX = "/labels"  # int32 tensor [n] beside an embeddings/ tensor
+TAG_EMBEDDINGS = embeddings.TAG_PREFIX  # + <layer path>: EMBEDDINGS tensor [n, d]
+TAG_EMBEDDING_LABELS_SUFFIX = embeddings.LABELS_SUFFIX  # int32 [n] beside embeddings/ tensors
 TAG_SAMPLES = "samples/"  # + name: text or images a trainer provides (reconstructions, ...)
 # Keras model JSON (KERAS_MODEL_TAG) written by the hook carries, per layer, an extra key
 # "inspector": {"output_shape": [...], "param_count": int, "trainable_param_count": int}.
 LAYER_INFO_KEY = "inspector"
-# The hook's metadata also holds, in activations: "channels" (the layer's full channel count,
-# when the tensor keeps fewer); in embeddings: "layer" (the layer path).
