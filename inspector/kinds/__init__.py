@@ -48,6 +48,7 @@ class Kind(str, Enum):
     ACTIVATIONS = "activations"  # see inspector.kinds.activations
     CONFUSION = "confusion"  # see inspector.kinds.confusion
     EMBEDDINGS = "embeddings"  # see inspector.kinds.embeddings
+    PREDICTIONS = "predictions"  # see inspector.kinds.predictions
 
     def __str__(self) -> str:
         return self.value

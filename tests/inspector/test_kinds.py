@@ -66,3 +66,17 @@ def test_undecodable_kind_metadata_is_reported_and_skipped(tmp_path):
     s.reload()
     assert s.scalars("run", "loss").values.tolist() == [1.0]
     assert any("kernels/bad" in e for e in s.decode_errors("run"))
+
+
+def test_probe_predictions_round_trip_and_misclassified(tmp_path):
+    from inspector.kinds import predictions
+
+    with SummaryWriter(tmp_path / "run") as w:
+        predictions.write(w, [0, 1, 2], [0, 2, 2], [0.9, 0.6, 0.8], 1, labels=["a", "b", "c"])
+    s = Store(tmp_path)
+    s.reload()
+    [p] = s.series(Kind.PREDICTIONS, "run", predictions.TAG)
+    assert p.value.misclassified.tolist() == [1]
+    assert p.value.predicted.tolist() == [0, 2, 2]
+    np.testing.assert_allclose(p.value.confidence, [0.9, 0.6, 0.8], rtol=1e-6)
+    assert s.tag_info("run", predictions.TAG).metadata.labels == ("a", "b", "c")
