@@ -13,6 +13,7 @@ from typing import Any
 
 import keras
 
+from inspector import fit_data
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
 from inspector.model_logger import TRAIN, ModelLogger, learning_rate
@@ -134,7 +135,7 @@ class Inspector(keras.callbacks.Callback):
         self.hook_seconds = 0.0  # total time spent in this callback
         self.epoch_hook_seconds: list[float] = []  # per epoch of the last fit
         self._epoch_seconds = 0.0
-        self._started = False
+        self._started = self._tracing = False
         self._steps_per_epoch: int | None = None
         self._global_step = 0
         self._epoch_start = self._last_batch_time = 0.0
@@ -157,14 +158,20 @@ class Inspector(keras.callbacks.Callback):
         t = time.perf_counter()
         if self.logger is not None:  # a previous fit that ended in an exception
             self.logger.close()
+        validation, training = self.validation_data, None
+        args = fit_data.fit_arguments(self.model)
+        if args is not None:
+            if validation is None:
+                validation = fit_data.held_out(args)
+            training = fit_data.training_data(args)
         self.logger = ModelLogger(
-            self.logdir, self.model, validation_data=self.validation_data,
+            self.logdir, self.model, validation_data=validation, training_data=training,
             class_names=self.class_names, loss_fn=self.loss_fn, probe_size=self.probe_size,
             feature_map_probes=self.feature_map_probes, eval_samples=self.eval_samples,
             embedding_layer=self.embedding_layer, embedding_samples=self.embedding_samples,
             flush_secs=self.flush_secs)
         self._steps_per_epoch = self.params.get("steps") if self.params else None
-        self._started = False
+        self._started = self._tracing = False
         self.epoch_hook_seconds = []
         self._timed(t)
 
@@ -176,7 +183,7 @@ class Inspector(keras.callbacks.Callback):
             self._global_step = epoch * (self._steps_per_epoch or 0)
             first = epoch == 0
             self.logger.start(epoch, graphs=self.write_graph,
-                              snapshot=first and self.log_initial_state)
+                              snapshot=first and self.log_initial_state, defer_graphs=True)
             values = self._hparams() if first else None  # after start built the model
             if values:
                 self.logger.log_hparams(values)
@@ -189,6 +196,9 @@ class Inspector(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         t = time.perf_counter()
         self._last_batch_time = t
+        if not self._tracing:  # the first step built the optimizer: trace beside training
+            self._tracing = True
+            self.logger.trace_graphs()
         done = batch + 1
         step = self._global_step + (done if self._steps_per_epoch else
                                     done - self._batches_in_epoch)
@@ -215,6 +225,7 @@ class Inspector(keras.callbacks.Callback):
         val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
         due = lambda freq: bool(freq) and step % freq == 0  # noqa: E731
         log = self.logger
+        log.collect_graphs()
         log.epoch(step, train, val, state=False, evaluate=False)
         w = log.writer(TRAIN)
         seconds = self._last_batch_time - self._epoch_start
@@ -238,6 +249,7 @@ class Inspector(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         t = time.perf_counter()
         if self.logger is not None:
+            self.logger.collect_graphs(wait=True)
             self.logger.close()
         self._timed(t)
 

@@ -102,7 +102,7 @@ def test_conv_kernel_raw_with_all_five_output_channels_and_a_grid(fitted):
     points = s.series(P.KIND_KERNELS, "train", "kernels/conv")
     assert steps(points) == STATE_STEPS
     raw = points[-1].value
-    assert raw.shape == (3, 3, 1, 5) and raw.dtype == np.float16
+    assert raw.shape == (3, 3, 1, 5)  # written as float16, decoded as float32
     final = next(v for v in fitted.model.weights if v.path.endswith("conv/kernel"))
     assert np.allclose(raw, np.asarray(final), atol=2e-3)
     assert meta(fitted, "train", "kernels/conv") == {
@@ -129,7 +129,7 @@ def test_feature_maps_of_conv_pooling_and_dense_layers_for_the_probe_inputs(fitt
     for layer, shape in expected.items():
         points = s.series(P.KIND_ACTIVATIONS, "train", P.TAG_FEATURE_MAPS + layer)
         assert steps(points) == STATE_STEPS, layer
-        assert points[-1].value.shape == shape and points[-1].value.dtype == np.float16
+        assert points[-1].value.shape == shape
         m = meta(fitted, "train", P.TAG_FEATURE_MAPS + layer)
         assert m["layer"] == layer and m["shape"] == list(shape)
         assert m["probe_index"] == 0 and m["inputs_tag"] == P.TAG_PROBE_INPUTS
