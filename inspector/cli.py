@@ -170,12 +170,17 @@ def _cmd_info(args) -> int:
     print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
           f"read in {time.perf_counter() - t0:.2f} s")
     damage = store.damage()
+    from inspector.hook_warnings import hook_warnings
+
+    not_logged = hook_warnings(store)
     for run in runs:
         kinds = store.kinds(run)
         summary = ", ".join(f"{len(tags)} {kind}" for kind, tags in sorted(kinds.items()))
         print(f"  {run}: {summary or 'no series'}")
         for d in damage.get(run, []):
             print(f"    damage: {d.describe()}")
+        for line in not_logged.get(run, []):
+            print(f"    not logged: {line}")
         for p in store.purges(run):
             print(f"    restart: {p.kind} {p.tag!r} re-logged from step {p.from_step}; "
                   f"{p.dropped} orphaned points replaced")
