@@ -256,6 +256,15 @@ def _first_shapes(calls: list[LayerCall]) -> dict[str, list | None]:
     return shapes
 
 
+def needs_calls(model) -> bool:
+    """True when ``layer_graph_json`` needs traced layer calls: the model's own JSON holds
+    no layers (subclassed models)."""
+    try:
+        return "layers" not in json.loads(model.to_json()).get("config", {})
+    except (NotImplementedError, TypeError, ValueError):
+        return True
+
+
 def layer_graph_json(model, calls: list[LayerCall] = (), input_shape=None) -> str:
     """The conceptual graph as Keras model JSON, each layer carrying
     ``"inspector": {"output_shape", "param_count", "trainable_param_count"}``.

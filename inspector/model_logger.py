@@ -168,7 +168,6 @@ class ModelLogger:
             with self.guard("probe"):
                 layer_summaries.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
         if graphs:
-            self.log_layer_graph(step)
             specs = self.graph_specs()
             if specs is None:
                 self.warn("op graphs: the model's input shape is unknown; build the model "
@@ -181,6 +180,8 @@ class ModelLogger:
             self.log_hparams(hparams)
         if snapshot:
             self.log_model_state(step)
+        if graphs:  # after the snapshot: its probe pass saw the layer calls
+            self.log_layer_graph(step)
 
     def _choose_data(self) -> None:
         """The evaluation data: the validation data, else a sample of the training data."""
@@ -290,25 +291,24 @@ class ModelLogger:
         self._write_graphs(tracer.graphs, tracer.errors, step)
 
     def log_layer_graph(self, step: int = 0) -> None:
-        """The layer graph JSON (train run, tag ``keras``), from one eager pass over the
-        probe batch (or zeros of the model's input shape) that shows subclassed models'
-        layer calls."""
+        """The layer graph JSON (train run, tag ``keras``). A subclassed model's layer calls
+        are those of the last probe pass (or of one pass over zeros of its input shape)."""
         with self.guard("layer graph"):
-            x = self.probe.head(1) if self.probe is not None else None
-            if x is None:
-                specs = self.graph_specs()
-                if specs is not None:
-                    x = tf.nest.map_structure(
-                        lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0])
-            calls = []
-            if x is not None:
+            recorder = self._recorder
+            if recorder is None or not recorder.calls:
                 recorder = probes.LayerRecorder(self.model, [])
-                recorder.run(x)
-                calls = recorder.calls
+            specs = None
+            if not recorder.calls and graph_trace.needs_calls(self.model):
+                specs = self.graph_specs()
+                if specs is not None:  # a subclassed model shows its layers when called
+                    recorder.run(tf.nest.map_structure(
+                        lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0]))
             shape = None
-            if x is not None:
-                shape = [None, *tf.nest.flatten(x)[0].shape[1:]]
-            text = graph_trace.layer_graph_json(self.model, calls, shape)
+            if self.probe is not None:
+                shape = [None, *np.shape(tf.nest.flatten(self.probe.x)[0])[1:]]
+            elif specs is not None:
+                shape = tf.nest.flatten(specs[0])[0].shape.as_list()
+            text = graph_trace.layer_graph_json(self.model, recorder.calls, shape)
             self.writer(TRAIN).keras_model(text, step)
 
     # ------------------------------------------------------------------ curves
