@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from inspector.buckets import bucket
 from inspector.events import plugins as P
 from inspector.events.decode import Item, TagInfo, UndecodableEvent, decode_event
 from inspector.logdir import Batch, Damage, FileSystem, FileTail, LocalFileSystem, discover_runs
@@ -388,15 +389,6 @@ class Store:
 
 def _decimate(steps: np.ndarray, walls: np.ndarray, values: np.ndarray,
               buckets: int) -> ScalarSeries:
-    total = len(steps)
-    lo, hi = float(steps[0]), float(steps[-1])
-    width = (hi - lo) / buckets or 1.0
-    ids = np.minimum(((steps - lo) / width).astype(np.int64), buckets - 1)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    last = np.r_[starts[1:], total] - 1
-    safe = np.where(np.isnan(values), np.inf, values)
-    mins = np.minimum.reduceat(safe, starts)
-    safe = np.where(np.isnan(values), -np.inf, values)
-    maxs = np.maximum.reduceat(safe, starts)
-    return ScalarSeries(steps[last].copy(), walls[last].copy(), values[last].copy(),
-                        mins=mins, maxs=maxs, total=total)
+    b = bucket(steps, values, buckets)
+    return ScalarSeries(steps[b.last], walls[b.last], b.last_values, mins=b.mins,
+                        maxs=b.maxs, total=len(steps))
