@@ -23,6 +23,7 @@ from dashboards import state
 from dashboards.components import run_picker
 from dashboards.security import TokenGate, check_bind
 from inspector.errors import InspectorError
+from inspector.remote import open_logdir
 from inspector.store import Store
 
 HERE = Path(__file__).parent
@@ -33,7 +34,8 @@ def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0
     """A Dash app serving ``logdir``; starts the thread that re-reads it every
     ``reload_interval`` seconds (None: no thread, the caller reloads the store). With
     ``token``, every request must carry it."""
-    if not os.path.isdir(logdir):
+    fs, root = open_logdir(logdir)
+    if not fs.isdir(root):
         raise InspectorError(f"logdir {os.fspath(logdir)!r} is not a directory; pass an "
                              "existing directory (trainers write to logs/ by default)")
     state.install(Store(logdir), reload_interval)

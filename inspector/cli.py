@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--logdir", default=DEFAULT_LOGDIR,
-                   help=f"directory holding runs (default: {DEFAULT_LOGDIR}/)")
+                   help=f"directory holding runs, or a URL such as s3://bucket/prefix "
+                   f"(default: {DEFAULT_LOGDIR}/)")
     p.add_argument("--port", type=_port, default=8050, help="port to listen on (default: 8050)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: 127.0.0.1; any other address needs a token)")
