@@ -103,6 +103,7 @@ class ModelLogger:
         self._recorder: probes.LayerRecorder | None = None
         self._evaluator: probes.LayerRecorder | None = None
         self._tracer: graph_trace.GraphTracer | None = None
+        self._results: dict[str, Any] = {}  # what the background thread found
         self._graph_step = 0
 
     # ------------------------------------------------------------------ plumbing
@@ -144,10 +145,13 @@ class ModelLogger:
             w.flush()
 
     def close(self) -> None:
-        """Flush and close every writer (idempotent)."""
+        """Flush and close every writer, give the layers their plain ``call`` back
+        (idempotent)."""
         for w in self._writers.values():
             w.close()
         self._writers.clear()
+        if self._tracer is None or self._tracer.done:
+            probes.unroute(self.model)
 
     # ------------------------------------------------------------------ begin
     def start(self, step: int = 0, *, graphs: bool = True, snapshot: bool = True,
@@ -167,21 +171,69 @@ class ModelLogger:
                 self.model(probes.as_batch(self.probe.head(1)), training=False)
             with self.guard("probe"):
                 layer_summaries.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
-        if graphs:
-            specs = self.graph_specs()
-            if specs is None:
-                self.warn("op graphs: the model's input shape is unknown; build the model "
-                          "(keras.Input or model.build) or give fit arrays or a Dataset")
-            elif train_step is not None or not defer_graphs:
-                self.log_graphs(step, train_step, specs)
-            else:
-                self._tracer = graph_trace.GraphTracer(self.model, *specs)
         if hparams:
             self.log_hparams(hparams)
+        specs = self.graph_specs() if graphs else None
+        if graphs and specs is None:
+            self.warn("op graphs: the model's input shape is unknown; build the model "
+                      "(keras.Input or model.build) or give fit arrays or a Dataset")
+        if defer_graphs and train_step is None:
+            # Weights and kernels now; the probe pass before training and everything traced
+            # go to a background thread (``trace_graphs``), written by ``collect_graphs``.
+            values = None
+            if snapshot:
+                self.log_model_state(step, gradients=False, outputs=False, feature_maps=False)
+                values = [np.array(v.numpy(), copy=True) for v in self.model.variables]
+            self._tracer = self._background_tracer(specs, values, layer_graph=graphs)
+            return
         if snapshot:
             self.log_model_state(step)
         if graphs:  # after the snapshot: its probe pass saw the layer calls
             self.log_layer_graph(step)
+            if specs is not None:
+                self.log_graphs(step, train_step, specs)
+
+    def _background_tracer(self, specs, values=None, *,
+                           layer_graph: bool = True) -> graph_trace.GraphTracer:
+        """For one background thread: the probe pass with the variables' ``values`` (taken
+        before training), the op graphs (``specs``; none if None), the compiled probe and
+        evaluation passes (the evaluation pass's graph is the inference graph)."""
+        first, jobs = [], []
+        recorder = self.recorder()
+        if recorder is not None and values is not None:
+            y = self.probe.y if "gradients" not in self._disabled else None
+            first.append(("layer outputs", lambda: self._results.__setitem__(
+                "snapshot", recorder.record_at(values, self.probe.x, y))))
+        if layer_graph:
+            first.append(("layer graph", lambda: self._results.__setitem__(
+                "layer graph", self._layer_graph_json())))
+        if specs is None:
+            return graph_trace.GraphTracer(self.model, None, first=first, op_graphs=False)
+        if recorder is not None:
+            x_spec = probes.input_spec(probes.as_batch(self.probe.x))
+            y_spec = None
+            if self.probe.y is not None and "gradients" not in self._disabled:
+                y_spec = probes.input_spec(self.probe.y)
+            jobs.append(("probe passes", lambda: recorder.compile(x_spec, y_spec)))
+        inference_from = None
+        if self.data is not None and self.data[1] is not None:
+            eval_spec = probes.input_spec(probes.as_batch(self.data[0]))
+
+            def inference_from():
+                evaluator = self.evaluator()  # after ``first``: the layer calls are known
+                evaluator.compile(eval_spec)
+                return evaluator.forward_graph
+        return graph_trace.GraphTracer(self.model, *specs, first=first, jobs=jobs,
+                                       inference_from=inference_from)
+
+    def _write_background(self, step: int) -> None:
+        """What the background thread saw of the model before training, at ``step``."""
+        seen = self._results.pop("snapshot", None)
+        if seen is not None:
+            self.log_seen(step, seen)
+        text = self._results.pop("layer graph", None)
+        if text is not None:
+            self.writer(TRAIN).keras_model(text, step)
 
     def _choose_data(self) -> None:
         """The evaluation data: the validation data, else a sample of the training data."""
@@ -241,16 +293,20 @@ class ModelLogger:
     def trace_graphs(self) -> None:
         """Start tracing the op graphs deferred by ``start`` on a background thread (call
         it once the model's optimizer is built, e.g. after the first training step)."""
-        if self._tracer is not None and self._tracer._thread is None:
+        if self._tracer is not None and not self._tracer.started:
             self._tracer.start()
 
     def collect_graphs(self, wait: bool = False) -> None:
-        """Write the op graphs traced in the background, if done (or ``wait``)."""
+        """Write what the background thread found: the model's state before training as
+        soon as it is there (waiting for it, so that no later step is written before it),
+        the op graphs when done (or, with ``wait``, waiting for them)."""
         tracer = self._tracer
-        if tracer is None or (tracer._thread is None and not wait):
+        if tracer is None:
             return
-        if tracer._thread is None:
+        if not tracer.started:
             tracer.start(background=False)
+        tracer.first_done.wait()
+        self._write_background(self._graph_step)
         if not (wait or tracer.done):
             return
         graphs = tracer.result()
@@ -294,22 +350,24 @@ class ModelLogger:
         """The layer graph JSON (train run, tag ``keras``). A subclassed model's layer calls
         are those of the last probe pass (or of one pass over zeros of its input shape)."""
         with self.guard("layer graph"):
-            recorder = self._recorder
-            if recorder is None or not recorder.calls:
-                recorder = probes.LayerRecorder(self.model, [])
-            specs = None
-            if not recorder.calls and graph_trace.needs_calls(self.model):
-                specs = self.graph_specs()
-                if specs is not None:  # a subclassed model shows its layers when called
-                    recorder.run(tf.nest.map_structure(
-                        lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0]))
-            shape = None
-            if self.probe is not None:
-                shape = [None, *np.shape(tf.nest.flatten(self.probe.x)[0])[1:]]
-            elif specs is not None:
-                shape = tf.nest.flatten(specs[0])[0].shape.as_list()
-            text = graph_trace.layer_graph_json(self.model, recorder.calls, shape)
-            self.writer(TRAIN).keras_model(text, step)
+            self.writer(TRAIN).keras_model(self._layer_graph_json(), step)
+
+    def _layer_graph_json(self) -> str:
+        recorder = self._recorder
+        if recorder is None or not recorder.calls:
+            recorder = probes.LayerRecorder(self.model, [])
+        specs = None
+        if not recorder.calls and graph_trace.needs_calls(self.model):
+            specs = self.graph_specs()
+            if specs is not None:  # a subclassed model shows its layers when called
+                recorder.run(tf.nest.map_structure(
+                    lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0]))
+        shape = None
+        if self.probe is not None:
+            shape = [None, *np.shape(tf.nest.flatten(self.probe.x)[0])[1:]]
+        elif specs is not None:
+            shape = tf.nest.flatten(specs[0])[0].shape.as_list()
+        return graph_trace.layer_graph_json(self.model, recorder.calls, shape)
 
     # ------------------------------------------------------------------ curves
     def batch(self, step: int, metrics: dict, *, learning_rate: float | None = None,
@@ -378,6 +436,15 @@ class ModelLogger:
         seen = None
         with self.guard("layer outputs"):
             seen = self._probe_pass()
+        if seen is not None:
+            self.log_seen(step, seen, gradients=gradients, outputs=outputs,
+                          feature_maps=feature_maps)
+
+    def log_seen(self, step: int, seen: probes.Recording, *, gradients: bool = True,
+                 outputs: bool = True, feature_maps: bool = True) -> None:
+        """Gradient and layer-output histograms, feature maps and recurrent states of one
+        probe pass, each as asked."""
+        w = self.writer(TRAIN)
         if gradients and seen is not None and seen.gradients:
             with self.guard("gradients"):
                 layer_summaries.log_gradients(w, self.model, seen.gradients, step, self.buckets)
@@ -422,11 +489,8 @@ class ModelLogger:
             return None
         first = None
         with self.guard("evaluation"):
-            if self._evaluator is None:
-                path = self._embedding_path() if self.embedding_layer else None
-                self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
             x, y = self.data
-            seen = self._evaluator.run(x, batch_size=PREDICT_BATCH)
+            seen = self.evaluator().run(x, batch_size=PREDICT_BATCH)
             count = len(seen.results)
             w = self.writer(self.evaluation_run)
             names = self.output_names(count)
@@ -448,6 +512,14 @@ class ModelLogger:
                                         None if labels is None else
                                         np.asarray(labels)[: self.embedding_samples])
         return first
+
+    def evaluator(self) -> probes.LayerRecorder | None:
+        """The recorder of evaluation passes (model outputs and the embedding layer's);
+        None without labelled data."""
+        if self._evaluator is None and self.data is not None and self.data[1] is not None:
+            path = self._embedding_path() if self.embedding_layer else None
+            self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
+        return self._evaluator
 
     def _embedding_path(self) -> str | None:
         if self.embedding_layer != "auto":
