@@ -29,16 +29,15 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from inspector import evaluation, fit_data, graph_trace, layer_summaries, probes
+from inspector import fit_data, graph_trace, layer_summaries, probes
 from inspector.events import plugins as P
-from inspector.kinds import embeddings
+from inspector.logger_evaluation import PREDICT_BATCH, TRAIN, VALIDATION, LoggerEvaluation
 from inspector.summary import SummaryWriter
 
-TRAIN, VALIDATION = "train", "validation"
-PREDICT_BATCH = 256  # samples per forward pass when evaluating
+__all__ = ["PREDICT_BATCH", "TRAIN", "VALIDATION", "ModelLogger", "learning_rate"]
 
 
-class ModelLogger:
+class ModelLogger(LoggerEvaluation):
     """Writes one model's training into ``logdir`` (runs ``train``, ``validation`` and the
     logdir itself for hparams).
 
@@ -237,58 +236,20 @@ class ModelLogger:
 
     def _choose_data(self) -> None:
         """The evaluation data: the validation data, else a sample of the training data."""
-        for source, run in ((self._validation_data, VALIDATION), (self._training_data, TRAIN)):
-            if source is None:
-                continue
-            try:
-                self.data = fit_data.sample(source, self.eval_samples,
-                                            consume=source is self._validation_data)
-            except fit_data.CannotSample as err:
-                self.warn(f"probe batch, gradients, layer outputs and evaluation: fit was "
-                          f"given {err}, which cannot be read without taking batches from "
-                          "training; pass validation_data= to fit or to Inspector")
-                continue
-            except Exception as err:  # noqa: BLE001 - logging must never stop training
-                self.warn(f"probe batch, gradients, layer outputs and evaluation: reading "
-                          f"the data failed ({type(err).__name__}: {err}); pass "
-                          "validation_data=(x, y) arrays to Inspector")
-                continue
-            if self.data is not None:
-                self.evaluation_run = run
-                break
-        if self.data is None:
-            if self._validation_data is None and self._training_data is None:
-                self.warn("probe batch, gradients, layer outputs and evaluation: no data; "
-                          "pass validation_data= to fit or to Inspector")
-            return
-        if self.evaluation_run == TRAIN:
-            self.warn(f"evaluation: fit has no validation data, so the first "
-                      f"{len(tf.nest.flatten(self.data[0])[0])} training samples are "
-                      "evaluated (train run); pass validation_data= or validation_split= "
-                      "to fit to evaluate held-out data")
-        if self.data[1] is None:
-            self.warn("gradients and evaluation: the data holds no targets; give fit "
-                      "(x, y) pairs or pass validation_data=(x, y) to Inspector")
+        chosen = fit_data.choose(self._validation_data, self._training_data, self.eval_samples)
+        self.data = chosen.data
+        self.evaluation_run = TRAIN if chosen.from_training else VALIDATION
+        for message in chosen.warnings:
+            self.warn(message)
 
     def graph_specs(self) -> tuple[Any, Any] | None:
         """``(x_spec, y_spec)`` the op graphs are traced for: the probe batch's, else the
-        training data's, else the model's own input signature (``y_spec`` may be None)."""
+        data's, else the model's own input signature (``y_spec`` may be None)."""
         found = None
         if self.probe is not None:
             found = (probes.input_spec(self.probe.x),
                      None if self.probe.y is None else probes.input_spec(self.probe.y))
-        for source in (self._validation_data, self._training_data):
-            if found is None or found[1] is None:
-                with contextlib.suppress(Exception):
-                    specs = fit_data.data_specs(source)
-                    if specs is not None and (found is None or specs[1] is not None):
-                        found = specs
-        if found is None or found[1] is None:
-            with contextlib.suppress(Exception):
-                specs = fit_data.model_specs(self.model)
-                if specs is not None and (found is None or specs[1] is not None):
-                    found = specs if found is None else (found[0], specs[1])
-        return found
+        return fit_data.specs(found, self.model, self._validation_data, self._training_data)
 
     def trace_graphs(self) -> None:
         """Start tracing the op graphs deferred by ``start`` on a background thread (call
@@ -459,93 +420,6 @@ class ModelLogger:
                 layer_summaries.log_recurrent_states(
                     w, self.model, seen.recurrent_inputs, step,
                     feature_map_probes=self.feature_map_probes)
-
-    # ------------------------------------------------------------------ evaluation
-    def output_names(self, count: int) -> list[str | None]:
-        """Names of the model's ``count`` outputs for evaluation tags: None for a single
-        output (the plain ``evaluation/...`` tags), else Keras' output names."""
-        if count <= 1:
-            return [None]
-        names = list(getattr(self.model, "output_names", None) or [])
-        return names if len(names) == count else [f"output_{i}" for i in range(count)]
-
-    def _targets(self, y, count: int) -> list:
-        """The targets ``y`` as one entry per flattened model output."""
-        if count <= 1:
-            return [tf.nest.flatten(y)[0] if isinstance(y, (dict, list, tuple)) else y]
-        if isinstance(y, dict):
-            names = self.output_names(count)
-            if all(n in y for n in names):
-                return [y[n] for n in names]
-        flat = tf.nest.flatten(y)
-        return flat if len(flat) == count else [None] * count
-
-    def log_evaluation(self, step: int) -> evaluation.ClassificationReport | None:
-        """Evaluation of the validation data (validation run; the train run when it is a
-        training sample): per output, the classification summaries and each probe's
-        prediction; and, from the same forward pass, embeddings (train run). Returns the
-        (first output's) report."""
-        if self.data is None or self.data[1] is None:
-            return None
-        first = None
-        with self.guard("evaluation"):
-            x, y = self.data
-            seen = self.evaluator().run(x, batch_size=PREDICT_BATCH)
-            count = len(seen.results)
-            w = self.writer(self.evaluation_run)
-            names = self.output_names(count)
-            for name, target, out in zip(names, self._targets(y, count), seen.results,
-                                         strict=True):
-                if target is None:
-                    continue
-                report = evaluation.log_evaluation(w, target, out, step, self.class_names,
-                                                   pr_curves=self.pr_curves, output=name)
-                first = report if first is None else first
-                if self.probe is not None and report is not None:
-                    idx = self.probe.indices
-                    evaluation.log_probe_predictions(w, np.asarray(target)[idx], out[idx],
-                                                     step, self.class_names, output=name)
-            labels = self._targets(y, count)[0]
-            for path, vectors in seen.outputs.items():
-                with self.guard("embeddings"):
-                    self.log_embeddings(step, path, vectors[: self.embedding_samples],
-                                        None if labels is None else
-                                        np.asarray(labels)[: self.embedding_samples])
-        return first
-
-    def evaluator(self) -> probes.LayerRecorder | None:
-        """The recorder of evaluation passes (model outputs and the embedding layer's);
-        None without labelled data."""
-        if self._evaluator is None and self.data is not None and self.data[1] is not None:
-            path = self._embedding_path() if self.embedding_layer else None
-            self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
-        return self._evaluator
-
-    def _embedding_path(self) -> str | None:
-        if self.embedding_layer != "auto":
-            return self.embedding_layer
-        recorder = self.recorder()
-        if recorder is not None and not recorder.calls:
-            recorder.run(self.probe.head(1))
-        if recorder is None or not recorder.calls:
-            return None
-        last = recorder.calls[-1].path
-        dense = [c.path for c in recorder.calls
-                 if c.path != last and probes.layer_role(recorder.layers[c.path]) == "dense"
-                 and c.output_shape is not None and len(c.output_shape) == 2]
-        return dense[-1] if dense else None
-
-    def log_embeddings(self, step: int, path: str, vectors: np.ndarray, y=None) -> None:
-        """Vectors of layer ``path`` (one row per sample) as an EMBEDDINGS tensor
-        ``embeddings/<path>``, with the samples' class ids beside when ``y`` holds labels."""
-        vectors = np.asarray(vectors).reshape(len(vectors), -1)
-        labels = probes.integer_labels(y)
-        names = []
-        if labels is not None:
-            names = list(self.class_names or [])
-            names += [str(i) for i in range(len(names), int(labels.max()) + 1)]
-        embeddings.write(self.writer(TRAIN), path, vectors, step, labels=labels,
-                         label_names=names)
 
     def log_samples(self, step: int, values: dict) -> None:
         """What a trainer provides, under ``samples/<name>``: a str is text, an array of
