@@ -54,27 +54,41 @@ class ImageValue:
 
 @dataclass(slots=True)
 class Decoded:
+    """What one Event held: its items, and what the store needs to find restarts (the event's
+    step and wall time, whether it is a ``SessionLog.START``)."""
+
     items: list[Item]
     file_version: str | None = None
     errors: list[str] = field(default_factory=list)
+    step: int = 0
+    wall_time: float = 0.0
+    session_start: bool = False
 
 
 class UndecodableEvent(ValueError):
     """A CRC-valid record whose bytes are not an Event."""
 
 
-def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: int = 0) -> Decoded:
-    """Decode one Event. ``tag_info`` is the run's tag registry; new tags are added to it."""
+def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: int = 0,
+                 by_plugin: dict[tuple[str, str], TagInfo] | None = None) -> Decoded:
+    """Decode one Event. ``tag_info`` maps each tag to its *first* metadata (what decides the
+    kind of a later value that carries none, as TF1's FileWriter writes); ``by_plugin`` keeps
+    the latest metadata per (tag, plugin), so a value that carries its own metadata is decoded
+    as that metadata says (a scalar and a histogram may share a tag). New tags are added to
+    both. Raises ``UndecodableEvent`` when the bytes are not an Event."""
     event = event_pb2.Event()
     try:
         event.ParseFromString(payload)
     except (DecodeError, RuntimeError) as err:
         raise UndecodableEvent(str(err)) from None
-    out = Decoded(items=[])
     step, wall = int(event.step), float(event.wall_time)
+    out = Decoded(items=[], step=step, wall_time=wall)
+    by_plugin = {} if by_plugin is None else by_plugin
     what = event.WhichOneof("what")
     if what == "file_version":
         out.file_version = event.file_version
+    elif what == "session_log":
+        out.session_start = event.session_log.status == event_pb2.SessionLog.START
     elif what == "graph_def":
         out.items.append(Item(P.KIND_GRAPHS, "", step, wall, bytes(event.graph_def), record_offset))
     elif what == "tagged_run_metadata":
@@ -85,7 +99,7 @@ def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: in
     elif what == "summary":
         for value in event.summary.value:
             try:
-                item = _decode_value(value, step, wall, tag_info)
+                item = _decode_value(value, step, wall, tag_info, by_plugin)
             except (TensorDecodeError, DecodeError, ValueError) as err:
                 out.errors.append(f"tag {value.tag!r} at step {step}: {err}")
                 continue
@@ -95,21 +109,26 @@ def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: in
     return out
 
 
-def _remember(tag: str, value: summary_pb2.Summary.Value, tag_info: dict[str, TagInfo]) -> TagInfo:
-    info = tag_info.get(tag)
-    if info is None and value.HasField("metadata"):
-        meta = value.metadata
-        info = TagInfo(
-            plugin=meta.plugin_data.plugin_name,
-            content=bytes(meta.plugin_data.content),
-            display_name=meta.display_name,
-            description=meta.summary_description,
-        )
-        tag_info[tag] = info
-    return info if info is not None else TagInfo("")
+def _remember(tag: str, value: summary_pb2.Summary.Value, tag_info: dict[str, TagInfo],
+              by_plugin: dict[tuple[str, str], TagInfo]) -> TagInfo:
+    """The metadata that decides this value's kind: its own when it carries some (parsed once
+    per tag, plugin and content), else the tag's first."""
+    meta = value.metadata if value.HasField("metadata") else None
+    plugin = meta.plugin_data.plugin_name if meta is not None else ""
+    if not plugin:
+        return tag_info.get(tag) or TagInfo("")
+    content = meta.plugin_data.content
+    info = by_plugin.get((tag, plugin))
+    if info is None or info.content != content:
+        info = TagInfo(plugin=plugin, content=bytes(content), display_name=meta.display_name,
+                       description=meta.summary_description)
+        by_plugin[(tag, plugin)] = info
+    tag_info.setdefault(tag, info)
+    return info
 
 
-def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo]) -> Item | None:
+def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo],
+                  by_plugin: dict[tuple[str, str], TagInfo]) -> Item | None:
     tag = value.tag or value.node_name
     kind = value.WhichOneof("value")
     if kind == "simple_value":
@@ -130,7 +149,7 @@ def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo]) -
         kind = "tensor"  # tensorboardX and PyTorch put hparams in the metadata alone
     if kind != "tensor":
         return None
-    info = _remember(tag, value, tag_info)
+    info = _remember(tag, value, tag_info, by_plugin)
     return _decode_tensor(tag, info, value.tensor, step, wall)
 
 
