@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import re
 
 from dashboards.smoothing import debiased_ema
 from inspector.export import write_scalars
+from inspector.json_values import dumps, json_numbers
 from inspector.store import Store
 
 CARD_COLUMNS = ("run", "tag", "step", "wall_time", "value", "smoothed")
@@ -37,16 +36,17 @@ def card_csv(store: Store, tag: str, runs: list[str], weight: float) -> str:
 
 def card_json(store: Store, tag: str, runs: list[str], weight: float) -> str:
     """{"tag", "smoothing", "runs": {run: {steps, wall_times, values, smoothed}}}; NaN and
-    infinities become null so that any JSON parser reads the file."""
+    infinities are the strings "NaN", "Infinity", "-Infinity" (``inspector.json_values``, the
+    policy of every JSON Inspector writes), so that any JSON parser reads the file."""
     doc = {"tag": tag, "smoothing": weight, "runs": {}}
     for run in runs:
         s = store.scalars(run, tag)
         doc["runs"][run] = {
             "steps": s.steps.tolist(), "wall_times": s.wall_times.tolist(),
-            "values": _finite(s.values.tolist()),
-            "smoothed": _finite(debiased_ema(s.values, weight).tolist()),
+            "values": json_numbers(s.values),
+            "smoothed": json_numbers(debiased_ema(s.values, weight)),
         }
-    return json.dumps(doc, allow_nan=False)
+    return dumps(doc)
 
 
 def selection_export(store: Store, runs: list[str], tags: list[str], fmt: str) -> str:
@@ -60,10 +60,6 @@ def selection_export(store: Store, runs: list[str], tags: list[str], fmt: str) -
 def _exact(names: list[str]) -> str:
     # Match nothing when nothing is selected (an empty pattern would match everything).
     return "^(?:" + "|".join(re.escape(n) for n in names) + ")$" if names else "(?!)"
-
-
-def _finite(values: list[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
 
 
 def safe_filename(text: str) -> str:

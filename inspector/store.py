@@ -56,8 +56,9 @@ class UnknownSeries(InspectorError, KeyError):
 @dataclass
 class RunHealth:
     """Records of one run that could not be read whole: byte ranges skipped as damaged
-    (checksum or framing), records that are not Events, and values that failed to decode
-    (``reasons``: message -> count)."""
+    (checksum, framing, unreadable), records that are not Events, values that failed to
+    decode (``reasons``: "tag 'x': why" -> count), and whether a record is still being
+    written at the end of a file (``pending``, not a fault)."""
 
     damaged: int = 0
     undecodable: int = 0
@@ -523,8 +524,6 @@ class Store(TypedQueries):
                         h.undecodable += 1
                     else:
                         h.damaged += 1
-                    h.reasons[d.describe().split(": ", 1)[-1]] = \
-                        h.reasons.get(d.describe().split(": ", 1)[-1], 0) + 1
                 h.pending += tail.pending is not None
             return h
 
