@@ -41,6 +41,12 @@ class LocalFileSystem:
     def size(self, path: str) -> int:
         return os.stat(path).st_size
 
+    def stat(self, path: str) -> tuple[int, int]:
+        """(size in bytes, modification time in ns): optional for a FileSystem; with it a
+        file rewritten to the very same size is noticed too."""
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+
     def read(self, path: str, offset: int, length: int) -> bytes:
         with open(path, "rb") as f:
             f.seek(offset)
@@ -113,6 +119,7 @@ class FileTail:
     generation: int = 0  # grows each time the file is found rewritten and read again
     _probed_size: int = -1
     _seen_tail: bytes = b""  # the last bytes read, to notice a file rewritten in place
+    _mtime: int | None = None
 
     def poll(self, fs: FileSystem, chunk_size: int = CHUNK_SIZE) -> Iterator[Batch]:
         """Yield batches for every whole record the file gained since the last poll. A file
@@ -120,12 +127,18 @@ class FileTail:
         under the same name), is read again from the start, and ``generation`` grows: what
         was read from it before no longer holds."""
         try:
-            size = fs.size(self.path)
-            # Only a file whose size changed is checked: reading 16 bytes costs a request.
-            rewritten = size < self.offset or (size != self.size_seen and self.offset and
-                                               self._seen_tail and fs.read(
-                self.path, self.offset - len(self._seen_tail), len(self._seen_tail))
+            stat = getattr(fs, "stat", None)
+            size, mtime = stat(self.path) if stat is not None else (fs.size(self.path), None)
+            # An append changes the size; a file that kept its size but not its mtime was
+            # rewritten. Only a file whose size changed has its last bytes read compared
+            # (16 bytes, one request).
+            touched = size == self.size_seen and mtime != self._mtime and \
+                None not in (mtime, self._mtime)
+            rewritten = size < self.offset or bool(self.offset and touched) or (
+                size != self.size_seen and self.offset and self._seen_tail and fs.read(
+                    self.path, self.offset - len(self._seen_tail), len(self._seen_tail))
                 != self._seen_tail)
+            self._mtime = mtime
         except OSError as err:
             self._note(Damage(self.path, self.offset, self.offset, "unreadable"), err)
             return
