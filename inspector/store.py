@@ -25,12 +25,13 @@ import numpy as np
 
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
-from inspector.events.decode import Item, TagInfo, UndecodableEvent, decode_event
+from inspector.events.decode import Deferred, Item, TagInfo, UndecodableEvent, decode_event
 from inspector.kinds import Kind
 from inspector.logdir import Batch, Damage, FileSystem, FileTail, LocalFileSystem, discover_runs
 from inspector.segments import FileMark, Layout, resumed_files
 from inspector.store_series import (
     LastValue,
+    LazyPoint,
     Point,
     Purge,
     Restart,
@@ -201,8 +202,10 @@ class Store(TypedQueries):
                 extra_scalars.append(item)
             else:
                 s = self._series(run, Kind(item.kind), item.tag)
-                s.append_point(batch.file, batch.base + item.record_offset,
-                               Point(item.step, item.wall_time, item.value))
+                value = item.value
+                point = LazyPoint(item.step, item.wall_time, value) if \
+                    isinstance(value, Deferred) else Point(item.step, item.wall_time, value)
+                s.append_point(batch.file, batch.base + item.record_offset, point)
                 s.version = self._bump(run)
         if len(points) or extra_scalars:
             self._ingest_scalars(run, batch, points, extra_scalars)

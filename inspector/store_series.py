@@ -62,6 +62,22 @@ class Point(Generic[V]):
     superseded: bool = False
 
 
+class LazyPoint(Point):
+    """A ``Point`` whose value is decoded on first access (histograms, PR curves, generic
+    tensors: indexing a logdir does not convert every tensor)."""
+
+    def __init__(self, step: int, wall_time: float, deferred, superseded: bool = False) -> None:
+        self.step, self.wall_time, self.superseded = step, wall_time, superseded
+        self._deferred = deferred
+
+    @property
+    def value(self):  # type: ignore[override]
+        return self._deferred.resolve()
+
+    def flagged(self) -> LazyPoint:
+        return LazyPoint(self.step, self.wall_time, self._deferred, True)
+
+
 @dataclass
 class LastValue:
     """A series summed up: its last point, its number of points, and the smallest and largest
@@ -290,7 +306,8 @@ class PointData(Series):
         if not view.superseded.any():
             return list(view.points)
         if include_superseded:
-            return [replace(p, superseded=True) if s else p
+            return [(p.flagged() if isinstance(p, LazyPoint) else replace(p, superseded=True))
+                    if s else p
                     for p, s in zip(view.points, view.superseded.tolist(), strict=True)]
         return [p for p, s in zip(view.points, view.superseded.tolist(), strict=True) if not s]
 

@@ -8,6 +8,7 @@ parsed here with protobuf.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,8 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from inspector.events import plugins as P
-from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2
-from inspector.events.tensors import TensorDecodeError, to_numpy
+from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2, tensor_pb2
+from inspector.events.tensors import TensorDecodeError, check_tensor, to_numpy
 from inspector.kinds import KindMetadataError, for_plugin
 
 
@@ -63,6 +64,24 @@ class Decoded:
     step: int = 0
     wall_time: float = 0.0
     session_start: bool = False
+
+
+class Deferred:
+    """A value decoded on first use: the tensor of a histogram, PR curve or generic tensor,
+    already checked (``check_tensor``) so that decoding it later cannot fail. Indexing a
+    logdir then costs a protobuf parse per event, not a numpy conversion."""
+
+    __slots__ = ("_proto", "_convert", "_value")
+
+    def __init__(self, proto, convert) -> None:
+        self._proto, self._convert, self._value = proto, convert, None
+
+    def resolve(self) -> Any:
+        """The decoded value (computed once)."""
+        if self._proto is not None:
+            self._value = self._convert(to_numpy(self._proto))
+            self._proto = self._convert = None
+        return self._value
 
 
 class UndecodableEvent(ValueError):
@@ -153,10 +172,41 @@ def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo],
     return _decode_tensor(tag, info, value.tensor, step, wall)
 
 
+def _histogram_buckets(array: np.ndarray) -> np.ndarray:
+    buckets = np.asarray(array, dtype=np.float64)
+    return buckets.reshape(0, 3) if buckets.size == 0 else buckets
+
+
+def _deferrable(proto) -> tuple[int, ...] | None:
+    """The shape of a numeric tensor whose decoding can wait, or None."""
+    if proto.dtype in (tensor_pb2.DT_STRING, tensor_pb2.DT_BFLOAT16):
+        return None
+    return check_tensor(proto)
+
+
 def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> Item | None:
     plugin = info.plugin
     if plugin == P.HPARAMS:
         return Item(P.KIND_HPARAMS, tag, step, wall, parse_hparams(info.content))
+    kind = P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS)
+    if plugin in (P.HISTOGRAMS, P.PR_CURVES) or (kind == P.KIND_TENSORS and
+                                                  for_plugin(plugin) is None):
+        shape = _deferrable(proto)
+        if shape is not None:
+            size = math.prod(shape)
+            if plugin == P.HISTOGRAMS:
+                if size and (len(shape) != 2 or shape[1] != 3):
+                    raise ValueError(f"histogram tensor has shape {shape}, expected [k, 3]")
+                return Item(kind, tag, step, wall, Deferred(proto, _histogram_buckets))
+            return Item(kind, tag, step, wall, Deferred(proto, _as_is))
+    if plugin == P.IMAGES and proto.dtype == tensor_pb2.DT_STRING:
+        shape = check_tensor(proto)
+        flat = list(proto.string_val)
+        if len(flat) == math.prod(shape):
+            if len(flat) < 2:
+                raise ValueError("image tensor needs width, height and at least zero images")
+            return Item(P.KIND_IMAGES, tag, step, wall,
+                        ImageValue(_int(flat[0]), _int(flat[1]), flat[2:]))
     array = to_numpy(proto)
     if plugin == P.SCALARS:
         if array.size != 1:
@@ -197,6 +247,10 @@ def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> It
                 raise ValueError(str(err)) from None
         return Item(spec.kind, tag, step, wall, spec.decode(array, info.metadata))
     return Item(P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS), tag, step, wall, array)
+
+
+def _as_is(array: np.ndarray) -> np.ndarray:
+    return array
 
 
 def _int(b) -> int:
