@@ -18,7 +18,7 @@ from google.protobuf.message import DecodeError
 from inspector.events import plugins as P
 from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2, tensor_pb2
 from inspector.events.tensors import TensorDecodeError, check_tensor, to_numpy
-from inspector.kinds import KindMetadataError, for_plugin
+from inspector.kinds import Kind, KindMetadataError, for_plugin
 
 
 @dataclass(slots=True)
@@ -172,6 +172,11 @@ def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo],
     return _decode_tensor(tag, info, value.tensor, step, wall)
 
 
+# Inspector's own kinds whose decode only converts the dtype of a non-empty numeric tensor
+# (it cannot fail once ``check_tensor`` passed), so it may wait until the value is shown.
+_CONVERSION_ONLY = (Kind.KERNELS, Kind.ACTIVATIONS, Kind.EMBEDDINGS)
+
+
 def _histogram_buckets(array: np.ndarray) -> np.ndarray:
     buckets = np.asarray(array, dtype=np.float64)
     return buckets.reshape(0, 3) if buckets.size == 0 else buckets
@@ -199,6 +204,18 @@ def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> It
                     raise ValueError(f"histogram tensor has shape {shape}, expected [k, 3]")
                 return Item(kind, tag, step, wall, Deferred(proto, _histogram_buckets))
             return Item(kind, tag, step, wall, Deferred(proto, _as_is))
+    spec = for_plugin(plugin)
+    if spec is not None and spec.kind in _CONVERSION_ONLY:
+        shape = _deferrable(proto)
+        if shape and math.prod(shape):
+            if info.metadata is None:
+                try:
+                    info.metadata = spec.parse_metadata(info.content)
+                except KindMetadataError as err:
+                    raise ValueError(str(err)) from None
+            meta, decode = info.metadata, spec.decode
+            return Item(spec.kind, tag, step, wall,
+                        Deferred(proto, lambda a: decode(a, meta)))
     if plugin == P.IMAGES and proto.dtype == tensor_pb2.DT_STRING:
         shape = check_tensor(proto)
         flat = list(proto.string_val)
