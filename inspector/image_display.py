@@ -93,7 +93,8 @@ def display_image(data: bytes, max_pixels: int = DISPLAY_PIXELS) -> DisplayImage
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 img.draft(None, size)  # JPEG: decode at a reduced scale directly
-                img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
+                if img.mode not in ("L", "LA", "RGB", "RGBA"):
+                    img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
                 img.thumbnail(size, Image.Resampling.BOX)
     except (OSError, ValueError, Image.DecompressionBombError) as err:
         raise ImageRefused(f"does not decode: {err}") from None
