@@ -153,7 +153,7 @@ def step_ranges(store: Store, relayout: dict | None, view: dict | None, runs: li
         lo_rel, hi_rel = date_seconds(a) + tz, date_seconds(b) + tz
         offsets = 0.0
     out = {}
-    for run in runs:
+    for run in runs_with_tag(store, tag, runs):  # a run may have vanished meanwhile
         s = store.scalars(run, tag)
         if not len(s.steps):
             continue

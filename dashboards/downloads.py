@@ -14,6 +14,7 @@ import re
 from dashboards.smoothing import debiased_ema
 from inspector.export import write_scalars
 from inspector.json_values import dumps, json_numbers
+from inspector.kinds import Kind
 from inspector.store import Store
 
 CARD_COLUMNS = ("run", "tag", "step", "wall_time", "value", "smoothed")
@@ -23,7 +24,7 @@ def card_csv(store: Store, tag: str, runs: list[str], weight: float) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CARD_COLUMNS)
-    for run in runs:
+    for run in _holding(store, tag, runs):
         s = store.scalars(run, tag)
         smoothed = debiased_ema(s.values, weight)
         # repr keeps every digit of a float; CSV readers parse it back exactly.
@@ -39,7 +40,7 @@ def card_json(store: Store, tag: str, runs: list[str], weight: float) -> str:
     infinities are the strings "NaN", "Infinity", "-Infinity" (``inspector.json_values``, the
     policy of every JSON Inspector writes), so that any JSON parser reads the file."""
     doc = {"tag": tag, "smoothing": weight, "runs": {}}
-    for run in runs:
+    for run in _holding(store, tag, runs):
         s = store.scalars(run, tag)
         doc["runs"][run] = {
             "steps": s.steps.tolist(), "wall_times": s.wall_times.tolist(),
@@ -55,6 +56,12 @@ def selection_export(store: Store, runs: list[str], tags: list[str], fmt: str) -
     out = io.StringIO()
     write_scalars(store, out, fmt, _exact(runs), _exact(tags))
     return out.getvalue()
+
+
+def _holding(store: Store, tag: str, runs: list[str]) -> list[str]:
+    """The runs that still hold the scalar ``tag`` (one may have vanished since the page
+    asked)."""
+    return [r for r in runs if store.has(Kind.SCALARS, r, tag)]
 
 
 def _exact(names: list[str]) -> str:

@@ -78,7 +78,8 @@ def _mix(color: str, t: float) -> str:
 
 
 def figure(run: str, tag: str, view: str) -> dict:
-    points = state.store().series(P.KIND_HISTOGRAMS, run, tag)
+    points = state.store().series(P.KIND_HISTOGRAMS, run, tag) \
+        if state.store().has(P.KIND_HISTOGRAMS, run, tag) else []  # vanished: an empty card
     color = state.run_color(run)
     layout = _base_layout(color)
     if not points:

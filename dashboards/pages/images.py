@@ -27,7 +27,8 @@ PREFIX = "img"
 
 
 def render(run: str, tag: str, index: int) -> list:
-    points = state.store().series(P.KIND_IMAGES, run, tag)
+    points = state.store().series(P.KIND_IMAGES, run, tag) \
+        if state.store().has(P.KIND_IMAGES, run, tag) else []  # vanished: an empty card
     if not points:
         return [html.Div("No images.", className="muted")]
     index = min(index, len(points) - 1)
