@@ -216,7 +216,7 @@ def _cmd_info(args) -> int:
     for run in runs:
         kinds = store.kinds(run)
         summary = ", ".join(f"{len(tags)} {kind}" for kind, tags in sorted(kinds.items()))
-        print(f"  {run}: {summary or 'no series'}")
+        print(f"  {run}: {summary or 'no series (empty event files; the dashboard hides it)'}")
         for d in damage.get(run, []):
             print(f"    damage: {d.describe()}")
         for p in store.purges(run):

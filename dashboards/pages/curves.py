@@ -28,6 +28,7 @@ from dashboards.aggregate import (
     run_hparams,
 )
 from dashboards.components import cards
+from dashboards.components.run_names import run_labels
 from dashboards.downloads import card_csv, card_json, safe_filename, selection_export
 from dashboards.series import (
     DEFAULT_MAX_POINTS,
@@ -168,9 +169,13 @@ def rebuild_cards(runs, tag_filter, _rebuild):
     return children, tags, compile_filter(tag_filter)[1]
 
 
-clientside_callback("(w) => (w === undefined || w === null) ? '' : Number(w).toFixed(2)",
+clientside_callback(dash.ClientsideFunction("curves", "smoothingText"),  # live while dragged
                     Output("curves-smoothing-value", "children"),
-                    Input("curves-smoothing", "value"))
+                    Input("curves-smoothing", "value"), Input("curves-smoothing", "drag_value"))
+
+clientside_callback(dash.ClientsideFunction("curves", "aggControls"),  # only what applies
+                    Output("curves-agg-regex", "style"), Output("curves-agg-hparam", "style"),
+                    Output("curves-agg-band", "style"), Input("curves-agg-mode", "value"))
 
 clientside_callback(
     dash.ClientsideFunction("curves", "agg"), Output("curves-agg", "data"),
@@ -239,6 +244,8 @@ def card_payload(tag: str, runs: list[str], agg: dict | None, max_points: int,
             data["order"].append(label)
             meta["runs"].update({r: {"group": label} for r in members})
     data["uirev"] = _uirev(tag, data["order"], agg)
+    if groups is None:  # legend and hover names
+        data["labels"] = run_labels(data["order"], store.runs())
     return data, meta
 
 
@@ -275,13 +282,11 @@ def step_ranges(relayout: dict | None, view: dict | None, runs: list[str], tag: 
     else:
         return None
     store, view = state.store(), view or {}
-    if xmode == "step":
-        return {r: (float(a), float(b)) for r in runs}
+    offsets = None
     if xmode == "relative":
         unit = float(view.get("unit", 1))
         lo_rel, hi_rel = float(a) * unit, float(b) * unit
-        offsets = None
-    else:
+    elif xmode == "wall":
         tz = float(view.get("tz", 0)) / 1000.0
         lo_rel, hi_rel = _date_seconds(a) + tz, _date_seconds(b) + tz
         offsets = 0.0
@@ -290,10 +295,15 @@ def step_ranges(relayout: dict | None, view: dict | None, runs: list[str], tag: 
         s = store.scalars(run, tag)
         if not len(s.steps):
             continue
-        base = s.wall_times[0] if offsets is None else offsets
-        lo = np.searchsorted(s.wall_times, base + lo_rel, "left")
-        hi = np.searchsorted(s.wall_times, base + hi_rel, "right") - 1
-        # One point beyond each edge so the lines run to the border of the zoomed view.
+        if xmode == "step":
+            axis, lo_x, hi_x = s.steps, float(a), float(b)
+        else:
+            base = s.wall_times[0] if offsets is None else offsets
+            axis, lo_x, hi_x = s.wall_times, base + lo_rel, base + hi_rel
+        lo = np.searchsorted(axis, lo_x, "left")
+        hi = np.searchsorted(axis, hi_x, "right") - 1
+        # One point beyond each edge so the lines run to the border of the zoomed view (and
+        # a zoom between two logged steps still holds the two points around it).
         lo, hi = max(lo - 1, 0), min(hi + 1, len(s.steps) - 1)
         out[run] = (float(s.steps[lo]), float(s.steps[hi]))
     return out
