@@ -535,7 +535,7 @@
     const [gd, cx, cy] = hoverEvent;
     const tag = tagOf(gd), rec = tag === null ? null : hoverByTag.get(tag);
     const fl = gd._fullLayout;
-    if (!rec || !fl || !fl.xaxis || !fl.xaxis.p2c || gd.classList.contains("previewing")) {
+    if (!rec || !fl || !fl.xaxis || !fl.xaxis.p2c) {
       hideHover(gd); return;
     }
     const xa = fl.xaxis, ya = fl.yaxis, box = gd.getBoundingClientRect();
