@@ -16,7 +16,6 @@ from dashboards import state
 from dashboards.components.run_names import Training, middle_ellipsis, trainings
 from dashboards.series import compile_filter
 
-
 LABEL_WIDTH = 30  # characters a picker label keeps (middle ellipsis; full name on hover)
 PART_TITLES = {
     "train": "training set metrics, logged by the hook while fitting",
