@@ -140,7 +140,8 @@ def test_the_trainings_box_ticks_and_unticks_all_its_parts(page):
              "epoch/accuracy", what="relu's lines gone")
     ticked = page.execute_script("""
         return [...document.querySelectorAll('.run-parts input')]
-            .filter((i) => i.closest('label').querySelector('[title]').title.includes('activation=relu'))
+            .filter((i) => i.closest('label').querySelector('[title]').title
+                .includes('activation=relu'))
             .map((i) => i.checked);""")
     assert ticked == [False, False, False]
     box.click()
