@@ -201,3 +201,21 @@ def test_grouping_controls_show_only_when_they_apply(page):
     wait_for(page, shown + "return !s[0] && s[1] && s[2];", what="hparam picker and band shown")
     next(e for e in box.find_elements(By.TAG_NAME, "label") if e.text == "by regex").click()
     wait_for(page, shown + "return s[0] && !s[1] && s[2];", what="regex input and band shown")
+
+
+def test_smoothing_number_follows_the_slider_while_it_is_dragged(page):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    value = page.find_element(By.ID, "curves-smoothing-value")
+    before = wait_for(page, "return document.getElementById('curves-smoothing-value').textContent",
+                      what="the smoothing number")
+    thumb = page.find_element(By.CSS_SELECTOR, "#curves-smoothing [role='slider']")
+    drag = ActionChains(page)
+    drag.click_and_hold(thumb).move_by_offset(-40, 0).move_by_offset(-20, 0).perform()
+    try:
+        during = wait_for(page, """const t = document.getElementById('curves-smoothing-value')
+            .textContent; return t !== arguments[0] && t;""", before, what="number while held")
+        assert float(during) < float(before)
+    finally:
+        ActionChains(page).release().perform()
+    assert float(value.text) == float(during)
