@@ -12,6 +12,7 @@ use them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 # Subdirectory names that make a run one part of a training, and what the part is called.
@@ -85,12 +86,37 @@ def middle_ellipsis(text: str, width: int) -> str:
     return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
 
 
+def _around(text: str, at: int, width: int) -> str:
+    """``text`` in about ``width`` characters keeping its start, its end and the part
+    around position ``at`` (where it differs from its look-alikes), "…" for the rest."""
+    if len(text) <= width:
+        return text
+    keep = max(width - 2, 3)
+    head = tail = keep // 4
+    mid = keep - head - tail
+    start = min(max(head, at - mid // 2), len(text) - tail - mid)
+    end = start + mid
+    return (text[:head] + ("…" if start > head else "") + text[start:end]
+            + ("…" if end < len(text) - tail else "") + text[len(text) - tail:])
+
+
 def distinct_ellipses(texts: list[str], width: int) -> dict[str, str]:
-    """text -> shortened text, each at most ``width`` characters where that keeps every
-    shortened text different; otherwise as wide as it takes for them to differ."""
+    """text -> shortened text, each about ``width`` characters, never two alike: a middle
+    ellipsis; where that makes look-alikes, the part where they differ is kept instead;
+    where even that is not enough, wider."""
+    texts = list(dict.fromkeys(texts))
+    if not texts:
+        return {}
     while True:
         short = {t: middle_ellipsis(t, width) for t in texts}
-        if len(set(short.values())) == len(set(texts)) or width >= max(map(len, texts)):
+        alike: dict[str, list[str]] = {}
+        for text, cut in short.items():
+            alike.setdefault(cut, []).append(text)
+        for group in alike.values():
+            if len(group) > 1:
+                at = len(os.path.commonprefix(group))
+                short.update({t: _around(t, at, width) for t in group})
+        if len(set(short.values())) == len(texts) or width >= max(map(len, texts)):
             return short
         width += 4
 

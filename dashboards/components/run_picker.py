@@ -13,7 +13,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards import state
-from dashboards.components.run_names import Training, middle_ellipsis, trainings
+from dashboards.components.run_names import Training, distinct_ellipses, trainings
 from dashboards.series import compile_filter
 
 LABEL_WIDTH = 30  # characters a picker label keeps (middle ellipsis; full name on hover)
@@ -44,24 +44,26 @@ def visible_runs(runs: list[str], pattern_text: str | None) -> list[str]:
 
 
 def _label(text: str, title: str, colors: list[str], class_name: str = "run-name") -> html.Span:
+    """Swatches and ``text`` (already shortened), the full name on hover."""
     return html.Span([*(html.Span(className="swatch", style={"background": c}) for c in colors),
-                      html.Span(middle_ellipsis(text, LABEL_WIDTH), className=class_name,
-                                title=title)], className="run-label")
+                      html.Span(text, className=class_name, title=title)],
+                     className="run-label")
 
 
-def _training_rows(t: Training, shown: set[str], checked: set[str], colors: dict) -> list:
+def _training_rows(t: Training, leaf: str, shown: set[str], checked: set[str],
+                   colors: dict) -> list:
     parts = [(part, run) for part, run in t.parts if run in shown]
     if len(t.parts) == 1 and t.parts[0][0] == "":  # a plain run: one entry, as it always was
         run = t.parts[0][1]
         return [dcc.Checklist(id={"type": "run-check", "folder": t.name},
-                              options=[{"label": _label(t.leaf, run, [colors[run]]),
+                              options=[{"label": _label(leaf, run, [colors[run]]),
                                         "value": run}],
                               value=[run] if run in checked else [], className="run-checklist")]
     whole = all(run in checked for _, run in parts)
     title = f"{t.name} — {len(parts)} parts: " + ", ".join(p for p, _ in parts)
     head = dcc.Checklist(
         id={"type": "training-check", "training": t.name},
-        options=[{"label": _label(t.leaf, title, [colors[r] for _, r in parts]),
+        options=[{"label": _label(leaf, title, [colors[r] for _, r in parts]),
                   "value": t.name}],
         value=[t.name] if whole else [], className="run-checklist training-check")
     body = dcc.Checklist(
@@ -87,11 +89,14 @@ def groups(runs: list[str], checked: list[str], pattern_text: str | None) -> lis
         if any(run in shown_set for run in t.runs):
             by_folder.setdefault(t.folder, []).append(t)
     out = []
+    folder_text = distinct_ellipses(list(by_folder), LABEL_WIDTH)
     for folder, members in sorted(by_folder.items()):
-        rows = [row for t in members for row in _training_rows(t, shown_set, checked_set, colors)]
+        leaves = distinct_ellipses([t.leaf for t in members], LABEL_WIDTH)
+        rows = [row for t in members
+                for row in _training_rows(t, leaves[t.leaf], shown_set, checked_set, colors)]
         if folder:
             out.append(html.Details(open=True, className="run-folder", children=[
-                html.Summary([html.Span(middle_ellipsis(folder, LABEL_WIDTH),
+                html.Summary([html.Span(folder_text[folder],
                                         className="folder-name", title=folder),
                               html.Span(str(len(members)), className="group-count",
                                         title=f"{len(members)} trainings")]),

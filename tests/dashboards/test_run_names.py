@@ -55,6 +55,7 @@ def test_long_labels_are_middle_ellipsised_and_stay_distinct():
     assert len(set(short.values())) == 3
     twins = ["a" * 20 + "X" + "b" * 20, "a" * 20 + "Y" + "b" * 20]  # differ only in the middle
     short = distinct_ellipses(twins, 10)
-    assert len(set(short.values())) == 2  # wide as it takes: here the whole name
+    assert len(set(short.values())) == 2 and all(len(s) <= 12 for s in short.values())
+    assert short[twins[0]].count("X") == 1  # the part that differs is the part kept
     labels = run_labels([f"runs/{'x' * 50}-{i}" for i in range(2)], width=20)
     assert len(set(labels.values())) == 2
