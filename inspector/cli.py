@@ -155,8 +155,12 @@ def _cmd_train(args) -> int:
 
 
 def _check_logdir(logdir: str) -> None:
-    """A missing logdir is the user's first problem to hear about (before a busy port)."""
-    if not os.path.isdir(logdir):
+    """A missing logdir is the user's first problem to hear about (before a busy port).
+    Local or remote (``s3://...``), as the dashboard will read it."""
+    from inspector.remote import open_logdir
+
+    fs, root = open_logdir(logdir)
+    if not fs.isdir(root):
         raise InspectorError(f"logdir {logdir!r} is not a directory; pass an existing "
                              "directory (trainers write to logs/ by default)")
 
