@@ -156,9 +156,14 @@ def register(app: dash.Dash) -> None:
     CARDS.register(app)
     one, every = CARDS.id, lambda part: {**CARDS.id(part), "tag": dash.ALL, "run": dash.ALL,
                                           "build": dash.ALL}
-    app.clientside_callback(
-        "(w) => (w === undefined || w === null) ? '' : Number(w).toFixed(2)",
-        Output("curves-smoothing-value", "children"), Input("curves-smoothing", "value"))
+    app.clientside_callback(  # the number follows the slider while it is dragged
+        dash.ClientsideFunction("curves", "smoothingText"),
+        Output("curves-smoothing-value", "children"), Input("curves-smoothing", "value"),
+        Input("curves-smoothing", "drag_value"))
+    app.clientside_callback(  # each grouping control shows only where it applies
+        dash.ClientsideFunction("curves", "aggControls"),
+        Output("curves-agg-regex", "style"), Output("curves-agg-hparam", "style"),
+        Output("curves-agg-band", "style"), Input("curves-agg-mode", "value"))
     app.clientside_callback(
         dash.ClientsideFunction("curves", "agg"), Output("curves-agg", "data"),
         Input("curves-agg-mode", "value"), Input("curves-agg-regex", "value"),
