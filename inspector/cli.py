@@ -217,6 +217,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_info(args) -> int:
+    from inspector.hook_warnings import hook_warnings
     from inspector.store import Store
 
     store = Store(args.logdir)
@@ -226,6 +227,7 @@ def _cmd_info(args) -> int:
     print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
           f"read in {time.perf_counter() - t0:.2f} s")
     damage = store.damage()
+    not_logged = hook_warnings(store)
     failed = False
     for run in runs:
         kinds = store.kinds(run)
@@ -233,6 +235,8 @@ def _cmd_info(args) -> int:
         print(f"  {run}: {summary or 'no series (empty event files; the dashboard hides it)'}")
         for d in damage.get(run, []):
             print(f"    damage: {d.describe()}")
+        for line in not_logged.get(run, []):
+            print(f"    not logged: {line}")
         for r in store.restarts(run):
             why = "SessionLog.START" if r.reason == "session_start" else \
                 "started after all earlier data, steps go back"
