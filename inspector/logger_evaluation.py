@@ -7,6 +7,8 @@ A base class only so that the logger stays readable; it uses the logger's ``mode
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import tensorflow as tf
 
@@ -15,6 +17,7 @@ from inspector.kinds import embeddings
 
 TRAIN, VALIDATION = "train", "validation"
 PREDICT_BATCH = 256  # samples per forward pass when evaluating
+_EVALUATOR_LOCK = threading.Lock()
 
 
 class LoggerEvaluation:
@@ -75,9 +78,10 @@ class LoggerEvaluation:
     def evaluator(self) -> probes.LayerRecorder | None:
         """The recorder of evaluation passes (model outputs and the embedding layer's);
         None without labelled data."""
-        if self._evaluator is None and self.data is not None and self.data[1] is not None:
-            path = self._embedding_path() if self.embedding_layer else None
-            self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
+        with _EVALUATOR_LOCK:  # the training thread and the background thread both ask
+            if self._evaluator is None and self.data is not None and self.data[1] is not None:
+                path = self._embedding_path() if self.embedding_layer else None
+                self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
         return self._evaluator
 
     def _embedding_path(self) -> str | None:
