@@ -155,11 +155,16 @@ class ModelLogger(LoggerEvaluation):
     # ------------------------------------------------------------------ begin
     def start(self, step: int = 0, *, graphs: bool = True, snapshot: bool = True,
               train_step=None, hparams: dict | None = None, defer_graphs: bool = False) -> None:
-        """Once, before training: choose the probe batch and log it; the layer graph; the op
-        graphs (the training step, ``train_step(x, y)`` if given, else Keras' ``train_step``;
-        and inference), traced now or, with ``defer_graphs``, on a background thread that
-        ``trace_graphs`` starts; ``hparams`` (into the logdir itself); with ``snapshot``
-        the weights, kernels and layer outputs before training, at ``step``."""
+        """Once, before training: choose the evaluation data and the probe batch and log
+        it; ``hparams`` (into the logdir itself); with ``snapshot`` the weights, kernels,
+        gradients and layer outputs before training, at ``step``; with ``graphs`` the layer
+        graph and the op graphs (the training step, ``train_step(x, y)`` if given, else
+        Keras' ``train_step``; and inference).
+
+        With ``defer_graphs`` (and no ``train_step``) only the weights and kernels are
+        written now; the probe pass on the variables' current values, the graphs and the
+        compiled probe and evaluation passes run on a background thread that
+        ``trace_graphs`` starts, and ``collect_graphs`` writes what it found."""
         self._warning_step = self._graph_step = step
         self._choose_data()
         if self.data is not None:
