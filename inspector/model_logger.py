@@ -34,6 +34,9 @@ from inspector.events import plugins as P
 from inspector.logger_evaluation import PREDICT_BATCH, TRAIN, VALIDATION, LoggerEvaluation
 from inspector.summary import SummaryWriter
 
+NO_SHAPE = ("op graphs: the model's input shape is unknown; build the model (keras.Input "
+            "or model.build) or give fit arrays or a Dataset")
+
 __all__ = ["PREDICT_BATCH", "TRAIN", "VALIDATION", "ModelLogger", "learning_rate"]
 
 
@@ -103,6 +106,7 @@ class ModelLogger(LoggerEvaluation):
         self._evaluator: probes.LayerRecorder | None = None
         self._tracer: graph_trace.GraphTracer | None = None
         self._results: dict[str, Any] = {}  # what the background thread found
+        self._deferred: tuple[list | None, bool] | None = None  # (values, graphs) for later
         self._graph_step = 0
 
     # ------------------------------------------------------------------ plumbing
@@ -177,10 +181,6 @@ class ModelLogger(LoggerEvaluation):
                 layer_summaries.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
         if hparams:
             self.log_hparams(hparams)
-        specs = self.graph_specs() if graphs else None
-        if graphs and specs is None:
-            self.warn("op graphs: the model's input shape is unknown; build the model "
-                      "(keras.Input or model.build) or give fit arrays or a Dataset")
         if defer_graphs and train_step is None:
             # Weights and kernels now; the probe pass before training and everything traced
             # go to a background thread (``trace_graphs``), written by ``collect_graphs``.
@@ -188,8 +188,11 @@ class ModelLogger(LoggerEvaluation):
             if snapshot:
                 self.log_model_state(step, gradients=False, outputs=False, feature_maps=False)
                 values = [np.array(v.numpy(), copy=True) for v in self.model.variables]
-            self._tracer = self._background_tracer(specs, values, layer_graph=graphs)
+            self._deferred = (values, graphs)
             return
+        specs = self.graph_specs() if graphs else None
+        if graphs and specs is None:
+            self.warn(NO_SHAPE)
         if snapshot:
             self.log_model_state(step)
         if graphs:  # after the snapshot: its probe pass saw the layer calls
@@ -256,21 +259,29 @@ class ModelLogger(LoggerEvaluation):
                      None if self.probe.y is None else probes.input_spec(self.probe.y))
         return fit_data.specs(found, self.model, self._validation_data, self._training_data)
 
-    def trace_graphs(self) -> None:
-        """Start tracing the op graphs deferred by ``start`` on a background thread (call
-        it once the model's optimizer is built, e.g. after the first training step)."""
-        if self._tracer is not None and not self._tracer.started:
-            self._tracer.start()
+    def trace_graphs(self, background: bool = True) -> None:
+        """Start what ``start`` deferred on a background thread (call it once the model and
+        its optimizer are built, e.g. after the first training step: a subclassed model fed
+        by a generator only has an input shape then)."""
+        if self._deferred is None:
+            return
+        values, graphs = self._deferred
+        self._deferred = None
+        specs = self.graph_specs() if graphs else None
+        if graphs and specs is None:
+            self.warn(NO_SHAPE)
+        self._tracer = self._background_tracer(specs, values, layer_graph=graphs)
+        self._tracer.start(background=background)
 
     def collect_graphs(self, wait: bool = False) -> None:
         """Write what the background thread found: the model's state before training as
         soon as it is there (waiting for it, so that no later step is written before it),
         the op graphs when done (or, with ``wait``, waiting for them)."""
+        if self._deferred is not None:  # no training step ran
+            self.trace_graphs(background=False)
         tracer = self._tracer
         if tracer is None:
             return
-        if not tracer.started:
-            tracer.start(background=False)
         tracer.first_done.wait()
         self._write_background(self._graph_step)
         if not (wait or tracer.done):
