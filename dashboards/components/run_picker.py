@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards import state
 from dashboards.series import compile_filter
+from inspector.store import UnknownSeries
 
 
 def folder_of(run: str) -> tuple[str, str]:
@@ -41,7 +42,7 @@ def groups(runs: list[str], checked: list[str], pattern_text: str | None) -> lis
         options = [{"label": html.Span([html.Span(className="swatch",
                                                   style={"background": colors[r]}),
                                         html.Span(folder_of(r)[1], className="run-name",
-                                                  title=r)]),
+                                                  title=r), *health_badge(r)]),
                     "value": r} for r in members]
         box = dcc.Checklist(id={"type": "run-check", "folder": folder}, options=options,
                             value=[r for r in members if r in checked_set],
@@ -54,6 +55,24 @@ def groups(runs: list[str], checked: list[str], pattern_text: str | None) -> lis
         else:
             out.append(box)
     return out
+
+
+def health_badge(run: str) -> list:
+    """A small badge after a run's name when some of its records could not be read (damaged
+    byte ranges, records that are not Events, values that did not decode); its tooltip says
+    what, as ``inspector info`` does. [] for a healthy (or vanished) run."""
+    try:
+        h = state.store().health(run)
+    except UnknownSeries:
+        return []
+    if h.ok:
+        return []
+    parts = [f"{n} {what}" for n, what in (
+        (h.damaged, "damaged byte ranges skipped"), (h.undecodable, "records not Events"),
+        (h.decode_errors, "values not decoded")) if n]
+    reasons = [f"{n} x {why}" for why, n in sorted(h.reasons.items(), key=lambda x: -x[1])[:5]]
+    return [html.Span(f"⚠ {h.damaged + h.undecodable + h.decode_errors}",
+                      className="run-badge", title="; ".join(parts + reasons))]
 
 
 def selection(runs: list[str], checked: list[str], pattern_text: str | None) -> list[str]:
