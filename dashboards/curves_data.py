@@ -22,6 +22,7 @@ from dashboards.aggregate import (
     run_hparams,
 )
 from dashboards.components.colors import RunColors
+from dashboards.components.run_names import run_labels
 from dashboards.downloads import card_csv, card_json, safe_filename, selection_export
 from dashboards.series import compile_filter, pack_chunk, query_series, run_payload
 from inspector.events import plugins as P
@@ -74,6 +75,8 @@ def card_payload(store: Store, tag: str, runs: list[str], agg: dict | None, max_
             data["order"].append(label)
             meta["runs"].update({r: {"group": label} for r in members})
     data["uirev"] = _uirev(tag, data["order"], agg)
+    if groups is None:  # legend and hover names (run_names.run_labels)
+        data["labels"] = run_labels(data["order"], store.runs())
     return data, meta
 
 
@@ -142,13 +145,11 @@ def step_ranges(store: Store, relayout: dict | None, view: dict | None, runs: li
     else:
         return None
     view = view or {}
-    if xmode == "step":
-        return {r: (float(a), float(b)) for r in runs}
+    offsets = None
     if xmode == "relative":
         unit = float(view.get("unit", 1))
         lo_rel, hi_rel = float(a) * unit, float(b) * unit
-        offsets = None
-    else:
+    elif xmode == "wall":
         tz = float(view.get("tz", 0)) / 1000.0
         lo_rel, hi_rel = date_seconds(a) + tz, date_seconds(b) + tz
         offsets = 0.0
@@ -157,9 +158,12 @@ def step_ranges(store: Store, relayout: dict | None, view: dict | None, runs: li
         s = store.scalars(run, tag)
         if not len(s.steps):
             continue
-        base = s.wall_times[0] if offsets is None else offsets
-        # Wall times may go back (a clock reset, a resumed job): no binary search on them.
-        window = step_window(s.steps, s.wall_times, base + lo_rel, base + hi_rel)
+        if xmode == "step":
+            window = step_window(s.steps, s.steps, float(a), float(b))
+        else:
+            base = s.wall_times[0] if offsets is None else offsets
+            # Wall times may go back (a clock reset, a resumed job): no binary search on them.
+            window = step_window(s.steps, s.wall_times, base + lo_rel, base + hi_rel)
         if window is not None:
             out[run] = window
     return out

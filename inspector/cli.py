@@ -116,6 +116,19 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:
+        # An unknown architecture gets the registry's "did you mean", not argparse's list.
+        try:
+            from trainers.cli import check_name
+        except ImportError:
+            pass
+        else:
+            try:
+                check_name(argv[1:])
+            except InspectorError as err:
+                print(f"inspector train: error: {err}", file=sys.stderr)
+                return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -145,9 +158,43 @@ def _cmd_train(args) -> int:
     return run(args)
 
 
+def _check_logdir(logdir: str) -> None:
+    """A missing logdir is the user's first problem to hear about (before a busy port).
+    Local or remote (``s3://...``), as the dashboard will read it."""
+    from inspector.remote import open_logdir
+
+    fs, root = open_logdir(logdir)
+    if not fs.isdir(root):
+        raise InspectorError(f"logdir {logdir!r} is not a directory; pass an existing "
+                             "directory (trainers write to logs/ by default)")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """InspectorError if ``host:port`` cannot be bound now (checked before anything is
+    created on disk; the server binds it for good a moment later)."""
+    import errno
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as err:
+        raise InspectorError(f"cannot resolve host {host!r}: {err.strerror}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise InspectorError(
+                    f"port {port} is in use; pass --port N or stop the other server") from None
+            raise InspectorError(f"cannot listen on {host}:{port}: {err.strerror or err}") \
+                from None
+
+
 def _cmd_serve(args) -> int:
     from dashboards.app import serve
 
+    _check_logdir(args.logdir)
     serve(logdir=args.logdir, host=args.host, port=args.port, token=args.token,
           reload_interval=args.reload_interval, certfile=args.certfile, keyfile=args.keyfile)
     return 0
@@ -170,6 +217,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_info(args) -> int:
+    from inspector.hook_warnings import hook_warnings
     from inspector.store import Store
 
     store = Store(args.logdir)
@@ -179,13 +227,16 @@ def _cmd_info(args) -> int:
     print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
           f"read in {time.perf_counter() - t0:.2f} s")
     damage = store.damage()
+    not_logged = hook_warnings(store)
     failed = False
     for run in runs:
         kinds = store.kinds(run)
         summary = ", ".join(f"{len(tags)} {kind}" for kind, tags in sorted(kinds.items()))
-        print(f"  {run}: {summary or 'no series'}")
+        print(f"  {run}: {summary or 'no series (empty event files; the dashboard hides it)'}")
         for d in damage.get(run, []):
             print(f"    damage: {d.describe()}")
+        for line in not_logged.get(run, []):
+            print(f"    not logged: {line}")
         for r in store.restarts(run):
             why = "SessionLog.START" if r.reason == "session_start" else \
                 "started after all earlier data, steps go back"
@@ -203,6 +254,11 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_demo(args) -> int:
+    # Nothing is created on disk for a server that cannot start.
+    from dashboards.security import check_bind
+
+    check_bind(args.host, args.token)
+    _check_port_free(args.host, args.port)
     os.makedirs(args.logdir, exist_ok=True)
     if not args.no_train:
         threading.Thread(target=_train_curriculum, args=(args.logdir,), daemon=True).start()

@@ -23,18 +23,20 @@ def in_range(x: np.ndarray, lo: float, hi: float) -> slice | np.ndarray:
     return (x >= lo) & (x <= hi)
 
 
-def step_window(steps: np.ndarray, walls: np.ndarray, lo_wall: float,
-                hi_wall: float) -> tuple[float, float] | None:
-    """The step range covering every point whose wall time is within [lo_wall, hi_wall],
-    widened to the nearest step outside it on each side (so a line runs to the border of
-    the window); None for an empty series. When no point is inside, the step of the point
-    nearest the window's middle, twice."""
+def step_window(steps: np.ndarray, key: np.ndarray, lo: float,
+                hi: float) -> tuple[float, float] | None:
+    """The step range covering every point whose ``key`` (its wall time, or its step) is
+    within [lo, hi], widened on each side to the point whose key is nearest outside the
+    window (so a line runs to the border of the window, and a window between two logged
+    points still holds the two points around it). None for an empty series. ``key`` need not
+    be sorted; NaN keys are never inside."""
     if not len(steps):
         return None
-    inside = (walls >= lo_wall) & (walls <= hi_wall)
-    if not inside.any():
-        s = float(steps[int(np.nanargmin(np.abs(walls - (lo_wall + hi_wall) / 2)))])
-        return s, s
-    lo, hi = steps[inside].min(), steps[inside].max()
-    below, above = steps[steps < lo], steps[steps > hi]
-    return (float(below.max() if len(below) else lo), float(above.min() if len(above) else hi))
+    key = np.asarray(key, np.float64)
+    inside = (key >= lo) & (key <= hi)
+    chosen = steps[inside]
+    below, above = np.flatnonzero(key < lo), np.flatnonzero(key > hi)
+    edges = [steps[below[np.argmax(key[below])]]] if len(below) else []
+    edges += [steps[above[np.argmin(key[above])]]] if len(above) else []
+    window = np.concatenate([chosen, np.asarray(edges, steps.dtype)])
+    return float(window.min()), float(window.max())

@@ -123,3 +123,15 @@ def test_card_download_writes_non_finite_values_as_strings(tmp_path):
 
     doc = json.loads(card_json(_load(tmp_path), "loss", ["run"], 0.0), parse_constant=strict)
     assert doc["runs"]["run"]["values"] == [0.5, "NaN", "Infinity", "-Infinity"]
+
+
+def test_a_window_between_two_logged_points_keeps_both_neighbours():
+    from inspector.ranges import step_window
+
+    steps = np.array([0, 1, 2, 3])
+    assert step_window(steps, steps, 1.2, 1.8) == (1.0, 2.0)  # zoom between steps 1 and 2
+    assert step_window(steps, steps, 0.5, 2.5) == (0.0, 3.0)  # widened to the border
+    walls = np.array([10.0, 30.0, 20.0, 40.0])  # a clock that went back once
+    lo, hi = step_window(steps, walls, 15.0, 25.0)
+    assert lo <= 2 <= hi  # the point inside (step 2, wall 20) is covered
+    assert step_window(np.array([], int), np.array([]), 0, 1) is None
