@@ -67,12 +67,12 @@
   }
 
   /* The integer zoom and grid of tiles that fit maxW, keeping a tile under ~160 px. */
-  function geometry(T, subCols, subRows, H, W, maxW, maxH) {
+  function geometry(T, subCols, subRows, H, W, maxW, maxH, maxTile) {
     const tileGap = 6;
     let g = null;
     for (let z = 16; z >= 1; z--) {
       const tw = subCols * (W * z + 1) - 1, th = subRows * (H * z + 1) - 1;
-      if (z > 1 && Math.max(tw, th) > Math.max(160, Math.min(W, H) * 2)) continue;
+      if (z > 1 && Math.max(tw, th) > Math.max(maxTile || 160, Math.min(W, H) * 2)) continue;
       const cols = Math.max(1, Math.min(T, Math.floor((maxW + tileGap) / (tw + tileGap))));
       const rows = Math.ceil(T / cols);
       g = {z, tw, th, cols, rows, tileGap, subCols, subRows, H, W,
@@ -92,7 +92,7 @@
     const T = indices.length, rgb = opts.view === 'rgb' && S === 3;
     const subCols = rgb ? 1 : Math.ceil(Math.sqrt(S)), subRows = rgb ? 1 : Math.ceil(S / subCols);
     const maxW = opts.maxW || Math.max(200, (canvas.parentElement || {}).clientWidth || 900);
-    const g = geometry(T, subCols, subRows, H, W, maxW, opts.maxH || 1400);
+    const g = geometry(T, subCols, subRows, H, W, maxW, opts.maxH || 1400, opts.maxTile);
     const sc = tileScales(values, T0, per, opts.scale !== 'filter');
     canvas.width = Math.max(1, g.width);
     canvas.height = Math.max(1, g.height);
@@ -288,6 +288,7 @@
     /* Activations page: draw every probe's maps (or one filter across probes). */
     activations(data, pick) {
       const canvases = document.querySelectorAll('canvas.act-canvas');
+      drawLegend(document.getElementById('kern-legend-ramp'));
       if (!data) return '';
       const [P, T, S, H, W] = data.dims;
       const per = T * S * H * W;
@@ -298,10 +299,10 @@
           const f = +canvas.dataset.filter;
           const vals = new Float32Array(P * S * H * W);
           for (let q = 0; q < P; q++) vals.set(data.values.subarray(q * per + f * S * H * W, q * per + (f + 1) * S * H * W), q * S * H * W);
-          drawTiles(canvas, vals, [P, S, H, W], {view: 'channels', scale: 'layer', valid: data.valid, maxW: 900});
+          drawTiles(canvas, vals, [P, S, H, W], {view: 'channels', scale: 'layer', valid: data.valid, maxTile: 100});
         } else if (p < P) {
           drawTiles(canvas, data.values.subarray(p * per, (p + 1) * per), [T, S, H, W],
-                    {view: 'channels', scale: 'layer', valid: data.valid, maxW: 760});
+                    {view: 'channels', scale: 'layer', valid: data.valid, maxTile: 90});
         }
       });
       return String(Date.now());
