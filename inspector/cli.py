@@ -205,6 +205,10 @@ def _configure_visualize(sub) -> None:
                    help="filters per layer at most (default: 64)")
     p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), default=(0.0, 1.0),
                    help="the model's input value range (default: 0 1)")
+    p.add_argument("--objective", choices=["mean", "centre"], default="mean",
+                   help="maximise the filter's mean activation over the map (default) or its "
+                   "activation at the map's centre (a receptive-field pattern; clearer for "
+                   "saturating activations such as tanh)")
 
 
 def _cmd_visualize(args) -> int:
@@ -225,7 +229,8 @@ def _cmd_visualize(args) -> int:
     with SummaryWriter(args.logdir) as writer:
         log_kernels(writer, model, args.step, input_shape=tuple(model.inputs[0].shape[1:]))
         n = log_feature_vis(writer, model, args.step, layers, value_range=tuple(args.range),
-                            iterations=args.iterations, max_filters=args.max_filters)
+                            iterations=args.iterations, max_filters=args.max_filters,
+                            objective=args.objective)
     print(f"wrote feature visualizations of {n} layers to {args.logdir}", file=sys.stderr)
     return 0
 

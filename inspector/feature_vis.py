@@ -48,16 +48,25 @@ def _sub_model(model, layers: list[str]):
 
 
 def visualize(model, layers: list[str] | None = None, *, iterations: int = 64,
-              step_size: float = 0.05, l2: float = 0.01, blur_every: int = 4, jitter: int = 2,
+              step_size: float = 0.05, l2: float = 0.02, blur_every: int = 4, jitter: int = 2,
               max_filters: int = 64, value_range: tuple[float, float] | None = None,
+              clip: bool = False, objective: str = "mean",
               seed: int = 0) -> dict[str, tuple[np.ndarray, list[int]]]:
     """For each layer path in ``layers`` (default: every conv layer), the inputs maximising
     the mean activation of its first ``max_filters`` filters (channels; units of a dense
     layer): ``{layer: (images float32 [filters, *input_shape], filter indices)}``.
 
-    ``value_range`` (lo, hi) clips the inputs to the data's range after each step (default:
-    no clip; noise starts at 0 +- 0.1 of the range). Raises ``InspectorError`` for a layer
+    ``objective``: "mean" (the filter's mean activation over its map) or "centre" (its
+    activation at the map's centre: a pattern the size of its receptive field; for a
+    saturating activation such as tanh the mean objective favours flat inputs). Gradients are
+    made zero-mean per image, so brightness alone never excites a filter.
+    ``value_range`` (lo, hi): the data's range (default -1, 1); noise starts at its middle,
+    +- 0.1 of its span, steps are ``step_size`` of its span and the L2 decay pulls towards its
+    middle. ``clip`` keeps the inputs inside it (off: a filter with a positive sum would
+    just saturate the whole input). Raises ``InspectorError`` for a layer
     that is not in the model or not reachable from its (single) input."""
+    if objective not in ("mean", "centre"):
+        raise InspectorError(f"objective must be 'mean' or 'centre', not {objective!r}")
     layers = list(layers) if layers else default_layers(model)
     if not layers:
         return {}
@@ -75,13 +84,14 @@ def visualize(model, layers: list[str] | None = None, *, iterations: int = 64,
         chosen = list(range(min(channels, max_filters)))
         x0 = centre + rng.normal(0, 0.1 * span, (len(chosen), *shape)).astype(np.float32)
         images = _ascend(sub, k, x0, np.eye(channels, dtype=np.float32)[chosen], iterations,
-                         step_size * span, l2, blur_every, jitter, value_range, centre, seed)
+                         step_size * span, l2, blur_every, jitter,
+                         (lo, hi) if clip else None, centre, seed, objective)
         result[name] = (images, chosen)
     return result
 
 
 def _ascend(sub, k, x0, mask, iterations, step_size, l2, blur_every, jitter, value_range,
-            centre, seed) -> np.ndarray:
+            centre, seed, objective) -> np.ndarray:
     x = tf.Variable(x0)
     mask = tf.constant(mask)
     spatial = len(x0.shape) == 4
@@ -95,9 +105,13 @@ def _ascend(sub, k, x0, mask, iterations, step_size, l2, blur_every, jitter, val
             shifted = tf.roll(x, shift=[dy, dx], axis=[1, 2]) if spatial else x
             out = sub(shifted, training=False)
             act = out[k] if isinstance(out, (list, tuple)) else out
+            if objective == "centre" and len(act.shape) == 4:
+                act = act[:, act.shape[1] // 2, act.shape[2] // 2]
             act = tf.reshape(act, (tf.shape(act)[0], -1, act.shape[-1]))
-            objective = tf.reduce_sum(tf.reduce_mean(act, axis=1) * mask)
-        grad = tape.gradient(objective, x)
+            score = tf.reduce_sum(tf.reduce_mean(act, axis=1) * mask)
+        grad = tape.gradient(score, x)
+        if spatial:  # no brightness change: a filter must be excited by a pattern, not by DC
+            grad = grad - tf.reduce_mean(grad, axis=[1, 2], keepdims=True)
         grad = grad / (tf.math.reduce_std(grad, axis=list(range(1, len(x0.shape))),
                                           keepdims=True) + 1e-8)
         x.assign(centre + (x + step_size * grad - centre) * (1.0 - l2))
@@ -106,7 +120,9 @@ def _ascend(sub, k, x0, mask, iterations, step_size, l2, blur_every, jitter, val
         dy, dx = (int(v) for v in rng.integers(-jitter, jitter + 1, 2)) if jitter else (0, 0)
         step(tf.constant(dy), tf.constant(dx))
         if spatial and blur_every and (it + 1) % blur_every == 0 and it + 1 < iterations:
-            x.assign(tf.nn.depthwise_conv2d(x, blur, [1, 1, 1, 1], "SAME"))
+            # reflected borders: zero padding would darken the edges at every blur
+            padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+            x.assign(tf.nn.depthwise_conv2d(padded, blur, [1, 1, 1, 1], "VALID"))
         if value_range is not None:
             x.assign(tf.clip_by_value(x, value_range[0], value_range[1]))
     return x.numpy()

@@ -75,8 +75,8 @@
       if (z > 1 && Math.max(tw, th) > Math.max(maxTile || 160, Math.min(W, H) * 2)) continue;
       const cols = Math.max(1, Math.min(T, Math.floor((maxW + tileGap) / (tw + tileGap))));
       const rows = Math.ceil(T / cols);
-      g = {z, tw, th, cols, rows, tileGap, subCols, subRows, H, W,
-           width: cols * (tw + tileGap) - tileGap, height: rows * (th + tileGap) - tileGap};
+      g = {z, tw, th, cols, rows, tileGap, subCols, subRows, H, W, pad: 1,
+           width: cols * (tw + tileGap) - tileGap + 2, height: rows * (th + tileGap) - tileGap + 2};
       if (g.height <= maxH || z === 1) break;
     }
     return g;
@@ -100,7 +100,8 @@
     const px = img.data, cw = canvas.width, z = g.z, valid = opts.valid || H * W;
     for (let n = 0; n < T; n++) {
       const t = indices[n], k = sc.perTile[t] > 0 ? 1 / sc.perTile[t] : 0;
-      const ox = (n % g.cols) * (g.tw + g.tileGap), oy = Math.floor(n / g.cols) * (g.th + g.tileGap);
+      const ox = g.pad + (n % g.cols) * (g.tw + g.tileGap);
+      const oy = g.pad + Math.floor(n / g.cols) * (g.th + g.tileGap);
       for (let y = 0; y < g.th; y++) {
         for (let x = 0; x < g.tw; x++) {
           const o = ((oy + y) * cw + ox + x) * 4;
@@ -133,6 +134,12 @@
       }
     }
     ctx.putImageData(img, 0, 0);
+    ctx.strokeStyle = '#c3c8d0';  // a frame around each tile, in the gap: a blank map still shows
+    ctx.lineWidth = 1;
+    for (let n = 0; n < T; n++) {
+      ctx.strokeRect(g.pad + (n % g.cols) * (g.tw + g.tileGap) - 0.5,
+                     g.pad + Math.floor(n / g.cols) * (g.th + g.tileGap) - 0.5, g.tw + 1, g.th + 1);
+    }
     if (opts.flags) {
       for (let n = 0; n < T; n++) {
         const f = opts.flags[indices[n]];
@@ -140,8 +147,8 @@
         ctx.strokeStyle = f === 'dead' ? '#111' : '#e0a100';
         ctx.lineWidth = 2;
         ctx.setLineDash(f === 'dead' ? [] : [4, 3]);
-        ctx.strokeRect((n % g.cols) * (g.tw + g.tileGap) + 1, Math.floor(n / g.cols) * (g.th + g.tileGap) + 1,
-                       g.tw - 2, g.th - 2);
+        ctx.strokeRect(g.pad + (n % g.cols) * (g.tw + g.tileGap) + 1,
+                       g.pad + Math.floor(n / g.cols) * (g.th + g.tileGap) + 1, g.tw - 2, g.th - 2);
       }
     }
     g.indices = indices; g.S = rgb ? 1 : S; g.values = values; g.scales = sc; g.dims = dims;
@@ -155,8 +162,8 @@
   function pixelOf(canvasId, n, s, i, j) {
     const g = api.geometry[canvasId];
     if (!g) return null;
-    const ox = (n % g.cols) * (g.tw + g.tileGap) + (s % g.subCols) * (g.W * g.z + 1);
-    const oy = Math.floor(n / g.cols) * (g.th + g.tileGap) + Math.floor(s / g.subCols) * (g.H * g.z + 1);
+    const ox = g.pad + (n % g.cols) * (g.tw + g.tileGap) + (s % g.subCols) * (g.W * g.z + 1);
+    const oy = g.pad + Math.floor(n / g.cols) * (g.th + g.tileGap) + Math.floor(s / g.subCols) * (g.H * g.z + 1);
     return [ox + j * g.z + Math.floor(g.z / 2), oy + i * g.z + Math.floor(g.z / 2)];
   }
 
@@ -314,7 +321,8 @@
     const canvas = ev.target;
     if (!(canvas instanceof HTMLCanvasElement) || !api.geometry[canvas.id]) return;
     const g = api.geometry[canvas.id], r = canvas.getBoundingClientRect();
-    const x = (ev.clientX - r.left) * canvas.width / r.width, y = (ev.clientY - r.top) * canvas.height / r.height;
+    const x = (ev.clientX - r.left) * canvas.width / r.width - g.pad;
+    const y = (ev.clientY - r.top) * canvas.height / r.height - g.pad;
     const col = Math.floor(x / (g.tw + g.tileGap)), row = Math.floor(y / (g.th + g.tileGap));
     const n = row * g.cols + col;
     if (col >= g.cols || n >= g.indices.length) { canvas.title = ''; return; }

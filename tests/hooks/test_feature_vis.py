@@ -21,7 +21,8 @@ from . import tiny
 def test_visualization_excites_each_filter_more_than_the_noise_it_started_from():
     keras.utils.set_random_seed(0)
     model = tiny.sequential()
-    out = feature_vis.visualize(model, ["conv", "hidden"], iterations=24, value_range=(0, 1))
+    out = feature_vis.visualize(model, ["conv", "hidden"], iterations=24, value_range=(0, 1),
+                                clip=True)
     images, chosen = out["conv"]
     assert images.shape == (5, tiny.SIZE, tiny.SIZE, 1) and chosen == [0, 1, 2, 3, 4]
     assert images.min() >= 0 and images.max() <= 1
@@ -30,7 +31,7 @@ def test_visualization_excites_each_filter_more_than_the_noise_it_started_from()
     before = np.asarray(probe(noise)).mean(axis=(0, 1, 2))  # per filter, over noise images
     after = np.diag(np.asarray(probe(images)).mean(axis=(1, 2)))  # filter f on its image f
     alive = [f for f in chosen if before[f] > 0.01]  # a ReLU dead on noise has no gradient
-    assert len(alive) >= 3 and all(after[f] > 1.5 * before[f] for f in alive)
+    assert len(alive) >= 3 and all(after[f] > 1.2 * before[f] for f in alive)
     assert out["hidden"][0].shape == (8, tiny.SIZE, tiny.SIZE, 1)
     with pytest.raises(InspectorError, match="no layer nope"):
         feature_vis.visualize(model, ["nope"])
