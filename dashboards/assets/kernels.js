@@ -267,11 +267,13 @@
 
     /* Play button and animation timer: [slider value, timer disabled, button text]. */
     play(clicks, ticks, value, meta, disabled) {
-      const trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || '';
+      // On a timer tick, triggered may also still list the button: a tick wins.
+      const ids = (window.dash_clientside.callback_context.triggered || []).map((t) => t.prop_id);
+      const pressed = !ids.some((id) => id.startsWith('kern-player'));
       const last = meta ? meta.steps.length - 1 : 0;
-      if (trig.startsWith('kern-play')) {
+      if (pressed) {
         if (!disabled) return [noUpdate(), true, '▶ Play'];
-        return [value >= last ? 0 : noUpdate(), false, '❚❚ Pause'];
+        return [(value ?? last) >= last ? 0 : noUpdate(), false, '❚❚ Pause'];
       }
       if (disabled) return [noUpdate(), noUpdate(), noUpdate()];
       if ((value ?? 0) >= last) return [noUpdate(), true, '▶ Play'];
