@@ -26,7 +26,8 @@ import numpy as np
 from inspector.events import plugins as P
 from inspector.kinds import Kind
 
-CHUNK_BYTES = 1 << 20  # frames per request: about this many int8 values
+CHUNK_BYTES = 1 << 18  # frames per request: about this many int8 values (small: the first
+# request answers fast and the rest stream in behind it)
 UNCHANGED = 1e-2  # a filter that moved less than this share of its initial norm: "unchanging"
 DEAD = 1e-2  # a filter whose norm is below this share of the layer's median norm: "dead"
 
@@ -138,14 +139,15 @@ def steps_per_chunk(form: LayerForm, budget: int = CHUNK_BYTES) -> int:
     return max(1, budget // max(1, int(np.prod(form.tiles))))
 
 
+def frame(point, form: LayerForm) -> dict:
+    """One step's frame: ``{"q": base64 int8 tiles, "s": [scale per tile]}``."""
+    data, scales = quantize(as_tiles(point.value, form))
+    return {"q": base64.b64encode(data).decode("ascii"), "s": scales}
+
+
 def frames_chunk(points, form: LayerForm, chunk: int, per_chunk: int) -> list[dict]:
-    """Frames ``chunk * per_chunk`` onwards (at most ``per_chunk``) of a layer's points, each
-    ``{"q": base64 int8, "s": [scale per tile]}``."""
-    out = []
-    for point in points[chunk * per_chunk:(chunk + 1) * per_chunk]:
-        data, scales = quantize(as_tiles(point.value, form))
-        out.append({"q": base64.b64encode(data).decode("ascii"), "s": scales})
-    return out
+    """Frames ``chunk * per_chunk`` onwards (at most ``per_chunk``) of a layer's points."""
+    return [frame(point, form) for point in points[chunk * per_chunk:(chunk + 1) * per_chunk]]
 
 
 def filter_statistics(points, form: LayerForm) -> dict:
@@ -185,9 +187,11 @@ def _round(a: np.ndarray) -> list[float]:
     return [float(f"{v:.4g}") for v in a]
 
 
-def layer_payload(store, run: str, layer: str) -> dict | None:
-    """Everything the browser needs about a layer but the frames: steps, shape, drawing form,
-    chunking, statistics. None when the layer has no kernels in ``run``."""
+def layer_payload(store, run: str, layer: str, first: int | None = None) -> dict | None:
+    """Everything the browser needs about a layer: steps, shape, drawing form, chunking,
+    statistics, feature visualizations, and the frame at index ``first`` (default: the last
+    step) as ``"first": {"index", "q", "s"}``, so the grid is drawn before any chunk arrives.
+    None when the layer has no kernels in ``run``."""
     tag = P.TAG_KERNELS + layer
     points = store.series(Kind.KERNELS, run, tag)
     if not points:
@@ -195,6 +199,7 @@ def layer_payload(store, run: str, layer: str) -> dict | None:
     shape = tuple(int(d) for d in points[0].value.shape)
     form = layer_form(shape, input_shape(store, run))
     per_chunk = steps_per_chunk(form)
+    index = len(points) - 1 if first is None else max(0, min(first, len(points) - 1))
     return {
         "key": f"{run}\x00{layer}\x00{len(points)}",
         "run": run, "layer": layer, "shape": list(shape), "form": form.form,
@@ -204,20 +209,8 @@ def layer_payload(store, run: str, layer: str) -> dict | None:
         "stats": filter_statistics(points, form),
         "fv": None if form.form == "matrix" else
         feature_vis_payload(store, run, layer, form.tiles[0]),
+        "first": {"index": index, **frame(points[index], form)},
     }
-
-
-def statistics_rows(payload: dict, index: int, limit: int = 512) -> list[dict]:
-    """Table rows of the statistics at step ``index``: filter, norm, change since the last
-    step and since the first, flag; flagged filters first, at most ``limit`` rows."""
-    stats = payload["stats"]
-    i = max(0, min(index, len(payload["steps"]) - 1))
-    rows = [{"filter": f, "norm": n, "delta_last": dl, "delta_first": df, "flag": fl}
-            for f, (n, dl, df, fl) in enumerate(zip(stats["norm"][i], stats["delta_last"][i],
-                                                    stats["delta_first"][i], stats["flags"][i],
-                                                    strict=True))]
-    rows.sort(key=lambda r: (r["flag"] == "", r["filter"]))
-    return rows[:limit]
 
 
 FEATURE_VIS_BYTES = 4 << 20  # at most this many int8 values of feature visualizations per layer

@@ -11,10 +11,13 @@
   const NEG = [0.13, 0.40, 0.67], POS = [0.70, 0.09, 0.17];  // as inspector/grids.py
   const GAP = [200, 204, 210, 255];  // between the input channels of one filter
   const LUT = new Uint8ClampedArray(256 * 3);  // t in [-1, 1] -> diverging RGB, white at 0
+  const rgba = (r, g, b) => ((255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r)) >>> 0;
   for (let i = 0; i < 256; i++) {
     const t = i / 127.5 - 1, end = t < 0 ? NEG : POS, a = Math.abs(t);
     for (let c = 0; c < 3; c++) LUT[i * 3 + c] = Math.round((1 + a * (end[c] - 1)) * 255);
   }
+  const LUT32 = new Uint32Array(256);  // the same colours as 32-bit little-endian RGBA pixels
+  for (let i = 0; i < 256; i++) LUT32[i] = rgba(LUT[i * 3], LUT[i * 3 + 1], LUT[i * 3 + 2]);
 
   function decode(b64) {
     const bin = atob(b64), out = new Int8Array(bin.length);
@@ -97,39 +100,33 @@
     canvas.width = Math.max(1, g.width);
     canvas.height = Math.max(1, g.height);
     const ctx = canvas.getContext('2d'), img = ctx.createImageData(canvas.width, canvas.height);
-    const px = img.data, cw = canvas.width, z = g.z, valid = opts.valid || H * W;
+    // One 32-bit write per pixel (little-endian RGBA), rows of a magnified value copied whole.
+    const px = new Uint32Array(img.data.buffer), cw = canvas.width, z = g.z, valid = opts.valid || H * W;
+    const gap = rgba(GAP[0], GAP[1], GAP[2]);
     for (let n = 0; n < T; n++) {
       const t = indices[n], k = sc.perTile[t] > 0 ? 1 / sc.perTile[t] : 0;
       const ox = g.pad + (n % g.cols) * (g.tw + g.tileGap);
       const oy = g.pad + Math.floor(n / g.cols) * (g.th + g.tileGap);
-      for (let y = 0; y < g.th; y++) {
-        for (let x = 0; x < g.tw; x++) {
-          const o = ((oy + y) * cw + ox + x) * 4;
-          px[o] = GAP[0]; px[o + 1] = GAP[1]; px[o + 2] = GAP[2]; px[o + 3] = 255;
-        }
-      }
+      for (let y = 0; y < g.th; y++) px.fill(gap, (oy + y) * cw + ox, (oy + y) * cw + ox + g.tw);
       const subs = rgb ? 1 : S;
       for (let s = 0; s < subs; s++) {
         const sx = ox + (s % subCols) * (W * z + 1), sy = oy + Math.floor(s / subCols) * (H * z + 1);
         for (let i = 0; i < H; i++) {
+          const row = (sy + i * z) * cw + sx;
           for (let j = 0; j < W; j++) {
-            let r, gg, b;
-            if (i * W + j >= valid) { r = GAP[0]; gg = GAP[1]; b = GAP[2]; }
+            let c;
+            if (i * W + j >= valid) c = gap;
             else if (rgb) {
-              const base = t * per + i * W + j, c = (v) => 127.5 + 127.5 * Math.max(-1, Math.min(1, v * k));
-              r = c(values[base]); gg = c(values[base + H * W]); b = c(values[base + 2 * H * W]);
+              const base = t * per + i * W + j;
+              const u = (v) => 127.5 + 127.5 * Math.max(-1, Math.min(1, v * k));
+              c = rgba(u(values[base]), u(values[base + H * W]), u(values[base + 2 * H * W]));
             } else {
               const v = values[t * per + s * H * W + i * W + j] * k;
-              const li = Math.round((Math.max(-1, Math.min(1, v || 0)) + 1) * 127.5) * 3;
-              r = LUT[li]; gg = LUT[li + 1]; b = LUT[li + 2];
+              c = LUT32[Math.round((Math.max(-1, Math.min(1, v || 0)) + 1) * 127.5)];
             }
-            for (let dy = 0; dy < z; dy++) {
-              let o = ((sy + i * z + dy) * cw + sx + j * z) * 4;
-              for (let dx = 0; dx < z; dx++, o += 4) {
-                px[o] = r; px[o + 1] = gg; px[o + 2] = b; px[o + 3] = 255;
-              }
-            }
+            px.fill(c, row + j * z, row + j * z + z);
           }
+          for (let dy = 1; dy < z; dy++) px.copyWithin(row + dy * cw, row, row + W * z);
         }
       }
     }
@@ -182,6 +179,26 @@
     ctx.putImageData(img, 0, 0);
   }
 
+  /* The per-filter statistics of step i, flagged filters first, as a table. */
+  function statsTable(meta, i) {
+    const box = document.getElementById('kern-stats');
+    if (!box) return;
+    const st = meta.stats, n = st.norm[i].length, order = [...Array(n).keys()];
+    order.sort((a, b) => (st.flags[i][b] ? 1 : 0) - (st.flags[i][a] ? 1 : 0) || a - b);
+    const num = (v) => {
+      const t = Number(v).toPrecision(4);
+      return t.includes('.') && !t.includes('e') ? t.replace(/0+$/, '').replace(/\.$/, '') : t;
+    };
+    const rows = order.slice(0, 512).map((f) => '<tr><td>' + f + '</td><td>' + num(st.norm[i][f])
+      + '</td><td>' + num(st.delta_last[i][f]) + '</td><td>' + num(st.delta_first[i][f])
+      + '</td><td class="flag-' + st.flags[i][f] + '">' + st.flags[i][f] + '</td></tr>');
+    const flagged = st.flags[i].filter((f) => f).length;
+    box.innerHTML = '<div class="muted small">' + flagged + ' flagged at this step</div>'
+      + '<table class="kern-table"><thead><tr><th>' + (meta.tile_label === 'matrix' ? 'unit' : meta.tile_label)
+      + '</th><th>norm</th><th>change since last step</th><th>change since step ' + meta.steps[0]
+      + '</th><th>flag</th></tr></thead><tbody>' + rows.join('') + '</tbody></table>';
+  }
+
   function fmt(v) { return Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(3) : v.toExponential(2); }
 
   const api = {geometry: {}, cache: {}, pixelOf, drawTiles, decode, dequantize, reduce,
@@ -191,9 +208,11 @@
   function entry(meta) {
     let c = api.cache[meta.key];
     if (!c) {
-      c = api.cache[meta.key] = {frames: new Array(meta.steps.length), got: {}};
+      c = {frames: new Array(meta.steps.length), got: {}};
       api.cache = {[meta.key]: c};  // one layer at a time: drop the frames of the others
     }
+    const f = meta.first;  // the step shown first comes with the layer: no wait for chunks
+    if (f && !c.frames[f.index]) c.frames[f.index] = {q: decode(f.q), s: f.s};
     return c;
   }
 
@@ -223,26 +242,59 @@
       return [noUpdate(), true];
     },
 
+    /* The logdir changed: reload the layer if its kernels or visualizations grew. Through
+     * set_props, not an output: a dependency chain from the live poll to the slider would
+     * make Dash hold every slider step while a poll is in flight. */
+    live(changes, run, layer) {
+      const mine = ((changes || {}).changed || {})[run] || {};
+      const grew = (mine.kernels || []).includes('kernels/' + layer)
+                   || (mine.feature_vis || []).includes('feature_vis/' + layer);
+      if (grew) window.dash_clientside.set_props('kern-refresh', {data: changes.version});
+      return noUpdate();
+    },
+
+    /* A chunk of frames arrived: cache it, and draw the step that was waiting for it. Kept
+     * apart from draw(): Dash holds a callback while any callback upstream of its inputs is in
+     * flight, and the fetch timer keeps one in flight while chunks stream in. */
+    absorb(chunk, meta) {
+      if (!meta || !chunk || chunk.key !== meta.key) return noUpdate();
+      const c = entry(meta);
+      if (!c.got[chunk.chunk]) {
+        chunk.frames.forEach((f, n) => { c.frames[chunk.start + n] = {q: decode(f.q), s: f.s}; });
+        c.got[chunk.chunk] = true;
+        c.pending = undefined;
+      }
+      const w = api.waiting;
+      if (w && w[5] && w[5].key === meta.key) {
+        const out = window.dash_clientside.kernels.draw(...w);
+        if (!api.waiting) {
+          ['kern-step-label', 'kern-legend-lo', 'kern-legend-hi', 'kern-legend-note'].forEach(
+            (id, k) => window.dash_clientside.set_props(id, {children: out[k]}));
+        }
+      }
+      return chunk.chunk;
+    },
+
     /* Draw the grid at the slider's position; returns [step label, legend lo, legend hi, note]. */
-    draw(drag, value, view, scale, mode, chunk, meta) {
+    draw(drag, value, view, scale, mode, meta) {
       const canvas = document.getElementById('kern-canvas');
       drawLegend(document.getElementById('kern-legend-ramp'));
       if (!meta || !canvas) return ['', '', '', ''];
       const t0 = performance.now();
       const i = Math.max(0, Math.min(meta.steps.length - 1, (drag ?? value ?? 0)));
       const c = entry(meta);
-      if (chunk && chunk.key === meta.key && !c.got[chunk.chunk]) {
-        chunk.frames.forEach((f, n) => { c.frames[chunk.start + n] = {q: decode(f.q), s: f.s}; });
-        c.got[chunk.chunk] = true;
-        c.pending = undefined;
-      }
+      api.waiting = null;
       const label = 'step ' + meta.steps[i].toLocaleString('en-US') + '  (' + (i + 1) + ' of '
                     + meta.steps.length + ')';
       let values = frameValues(meta, c, i);
-      if (!values) return [label + ' · loading…', '', '', ''];
+      const wait = () => {
+        api.waiting = [drag, value, view, scale, mode, meta];
+        return [label + ' · loading…', '', '', ''];
+      };
+      if (!values) return wait();
       if (mode === 'diff') {
         const first = frameValues(meta, c, 0);
-        if (!first) return [label + ' · loading…', '', '', ''];
+        if (!first) return wait();
         const d = new Float32Array(values.length);
         for (let k = 0; k < d.length; k++) d[k] = values[k] - first[k];
         values = d;
@@ -255,8 +307,11 @@
       }
       const out = drawTiles(canvas, values, dims, {view, scale, flags: meta.stats.flags[i]});
       canvas.dataset.step = String(meta.steps[i]);
+      statsTable(meta, i);
       api.draws += 1;
-      api.lastDraw = {ms: performance.now() - t0, step: meta.steps[i], index: i, at: performance.now()};
+      const drawn = api.lastDraw = {ms: performance.now() - t0, step: meta.steps[i], index: i,
+                                    at: performance.now()};
+      requestAnimationFrame(() => { drawn.painted = performance.now(); });
       const lo = scale === 'filter' ? '−max' : '−' + fmt(out.max);
       const hi = scale === 'filter' ? '+max' : '+' + fmt(out.max);
       const what = mode === 'diff' ? 'change since step ' + meta.steps[0] : 'weight';

@@ -106,11 +106,15 @@ def layout(runs: list[str] | None = None, run: str | None = None, layer: str | N
             ]),
             html.Details(open=True, className="kern-stats-box", children=[
                 html.Summary("Per-filter statistics"),
-                html.Div(id="kern-stats"),
+                html.Div(f"dead: norm under {K.DEAD:.0%} of the layer's median (black frame); "
+                         f"unchanging: moved less than {K.UNCHANGED:.0%} of its first norm "
+                         "(dashed amber frame). Flagged first.", className="muted small"),
+                html.Div(id="kern-stats"),  # filled by assets/kernels.js with each step
             ]),
         ]),
         dcc.Store(id="kern-want-step", data=step),
         dcc.Store(id="kern-meta"), dcc.Store(id="kern-chunk"), dcc.Store(id="kern-request"),
+        dcc.Store(id="kern-absorbed"), dcc.Store(id="kern-refresh"), dcc.Store(id="kern-live"),
         dcc.Interval(id="kern-player", interval=180, disabled=True),
         dcc.Interval(id="kern-fetch", interval=40, disabled=True),
         html.H3("Images of kernels", className="kern-section"),
@@ -137,28 +141,25 @@ def choose_layer(run, layer):
                Output("kern-view", "options"), Output("kern-view", "value"),
                Output("kern-fv", "hidden"), Output("kern-act-link", "href"),
                Input("kern-run", "value"), Input("kern-layer", "value"),
-               Input("live-changes", "data"),
+               Input("kern-refresh", "data"),
                State("kern-want-step", "data"), State("kern-slider", "value"),
                State("kern-meta", "data"), State("kern-view", "value"))
-def load_layer(run, layer, changes, want_step, index, old, view):
+def load_layer(run, layer, _refresh, want_step, index, old, view):
     trigger = dash.ctx.triggered_id
-    if trigger == "live-changes":
-        changed = ((changes or {}).get("changed") or {}).get(run, {})
-        if "kernels/" + str(layer) not in changed.get(Kind.KERNELS, []) and \
-                "feature_vis/" + str(layer) not in changed.get(Kind.FEATURE_VIS, []):
-            raise PreventUpdate
-    meta = K.layer_payload(state.store(), run, layer) if run and layer else None
-    if meta is None:
+    store = state.store()
+    points = store.series(Kind.KERNELS, run, "kernels/" + layer) if run and layer else []
+    if not points:
         return None, 0, None, 0, [], None, True, page_link("/activations", run=run)
-    steps = meta["steps"]
+    steps = [int(p.step) for p in points]
     last = len(steps) - 1
-    if trigger == "live-changes" and old and old.get("layer") == layer:
+    if trigger == "kern-refresh" and old and old.get("layer") == layer:
         at_end = index is None or index >= len(old["steps"]) - 1
         value = last if at_end else min(index, last)
     elif trigger is None and want_step not in (None, ""):
         value = K.index_at_step(steps, want_step)
     else:
         value = last
+    meta = K.layer_payload(store, run, layer, first=value)
     subs = meta["tiles"][1]
     views = VIEWS[:4] if subs > 1 else VIEWS[:1]
     if subs == 3:
@@ -185,25 +186,6 @@ def send_frames(request):
             "frames": K.frames_chunk(points, form, chunk, per)}
 
 
-@dash.callback(Output("kern-stats", "children"), Input("kern-slider", "value"),
-               Input("kern-meta", "data"))
-def statistics(index, meta):
-    if not meta:
-        return None
-    rows = K.statistics_rows(meta, int(index or 0))
-    flagged = sum(1 for r in rows if r["flag"])
-    head = html.Tr([html.Th(h) for h in (meta["tile_label"], "norm", "change since last step",
-                                         f"change since step {meta['steps'][0]}", "flag")])
-    body = [html.Tr([html.Td(r["filter"]), html.Td(f"{r['norm']:.4g}"),
-                     html.Td(f"{r['delta_last']:.4g}"), html.Td(f"{r['delta_first']:.4g}"),
-                     html.Td(r["flag"], className=f"flag-{r['flag']}" if r["flag"] else None)])
-            for r in rows]
-    note = html.Div(f"{flagged} flagged: dead = norm under {K.DEAD:.0%} of the layer's median; "
-                    f"unchanging = moved less than {K.UNCHANGED:.0%} of its first norm.",
-                    className="muted small")
-    return [note, html.Table([html.Thead(head), html.Tbody(body)], className="kern-table")]
-
-
 clientside_callback(dash.ClientsideFunction("kernels", "ingest"),
                     Output("kern-request", "data"), Output("kern-fetch", "disabled"),
                     Input("kern-fetch", "n_intervals"), Input("kern-meta", "data"))
@@ -212,8 +194,13 @@ clientside_callback(dash.ClientsideFunction("kernels", "draw"),
                     Output("kern-legend-hi", "children"), Output("kern-legend-note", "children"),
                     Input("kern-slider", "drag_value"), Input("kern-slider", "value"),
                     Input("kern-view", "value"), Input("kern-scale", "value"),
-                    Input("kern-mode", "value"), Input("kern-chunk", "data"),
-                    Input("kern-meta", "data"))
+                    Input("kern-mode", "value"), Input("kern-meta", "data"))
+clientside_callback(dash.ClientsideFunction("kernels", "live"),
+                    Output("kern-live", "data"), Input("live-changes", "data"),
+                    State("kern-run", "value"), State("kern-layer", "value"))
+clientside_callback(dash.ClientsideFunction("kernels", "absorb"),
+                    Output("kern-absorbed", "data"),
+                    Input("kern-chunk", "data"), State("kern-meta", "data"))
 clientside_callback(dash.ClientsideFunction("kernels", "play"),
                     Output("kern-slider", "value", allow_duplicate=True),
                     Output("kern-player", "disabled"), Output("kern-play", "children"),

@@ -164,7 +164,9 @@ def test_change_since_first_step_and_per_filter_scale_redraw(driver, kern_server
     assert "change since step 0" in driver.find_element(By.ID, "kern-legend-note").text
     driver.find_element(By.XPATH, "//label[contains(., 'per filter')]").click()
     wait_for(driver, "return document.getElementById('kern-legend-hi').textContent === '+max'")
-    assert driver.find_elements(By.CSS_SELECTOR, "#kern-stats table tr")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#kern-stats tbody tr")
+    assert len(rows) == 16
+    assert "change since step 0" in driver.find_element(By.ID, "kern-stats").text
 
 
 def test_softmax_weights_show_ten_28x28_templates(driver, kern_server):
