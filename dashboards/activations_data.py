@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from dashboards.kernels_data import quantize
+from dashboards.kernels_data import quantize, series
 from dashboards.security import safe_image_uri
 from inspector.events import plugins as P
 from inspector.kinds import Kind
@@ -32,7 +32,7 @@ def activation_runs(store) -> list[str]:
 def model_layer_order(store, run: str) -> list[str]:
     """Layer names in model order, from the Keras model JSON the hook writes (empty if none)."""
     for tag in store.tags(Kind.KERAS_MODEL, run).get(run, []):
-        points = store.series(Kind.KERAS_MODEL, run, tag)
+        points = series(store, Kind.KERAS_MODEL, run, tag)
         try:
             return [layer["config"]["name"] for layer in
                     json.loads(points[-1].value)["config"]["layers"]]
@@ -97,7 +97,7 @@ def top_probes(maps: np.ndarray, channel: int, k: int = 8) -> list[tuple[int, fl
 def probe_images(store, run: str, tag: str = P.TAG_PROBE_INPUTS) -> list[str | None]:
     """Data URIs of the probe input images (the last logged set), None where an image was
     refused; empty when the probe inputs are not images."""
-    points = store.series(Kind.IMAGES, run, tag)
+    points = series(store, Kind.IMAGES, run, tag)
     if not points:
         return []
     return [safe_image_uri(data)[0] for data in points[-1].value.encoded]
@@ -108,7 +108,7 @@ _ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*(.*?)\s*\|\s*$")
 
 def probe_labels(store, run: str) -> dict[int, str]:
     """Probe index -> label, from the hook's ``probe/labels`` table (empty if none)."""
-    points = store.series(Kind.TEXT, run, P.TAG_PROBE_LABELS)
+    points = series(store, Kind.TEXT, run, P.TAG_PROBE_LABELS)
     if not points:
         return {}
     value = points[-1].value

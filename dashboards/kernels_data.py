@@ -42,6 +42,11 @@ class LayerForm:
     tile_label: str
 
 
+def series(store, kind: Kind, run: str, tag: str) -> list:
+    """The store's points of (kind, run, tag), or [] when it holds none (never raises)."""
+    return store.series(kind, run, tag) if store.has(kind, run, tag) else []
+
+
 def layer_name(tag: str) -> str:
     """``kernels/conv1`` -> ``conv1``."""
     return tag[len(P.TAG_KERNELS):] if tag.startswith(P.TAG_KERNELS) else tag
@@ -61,7 +66,7 @@ def input_shape(store, run: str) -> tuple[int, ...] | None:
     """The model's per-sample input shape: from the Keras model JSON the hook writes (its first
     InputLayer), else from the probe input images (H, W, channels unknown -> 1), else None."""
     for tag in store.tags(Kind.KERAS_MODEL, run).get(run, []):
-        points = store.series(Kind.KERAS_MODEL, run, tag)
+        points = series(store, Kind.KERAS_MODEL, run, tag)
         try:
             layers = json.loads(points[-1].value)["config"]["layers"]
         except (IndexError, KeyError, TypeError, ValueError):
@@ -70,7 +75,7 @@ def input_shape(store, run: str) -> tuple[int, ...] | None:
             shape = (layer.get("config") or {}).get("batch_shape")
             if layer.get("class_name") == "InputLayer" and shape and None not in shape[1:]:
                 return tuple(int(d) for d in shape[1:])
-    images = store.series(Kind.IMAGES, run, P.TAG_PROBE_INPUTS)
+    images = series(store, Kind.IMAGES, run, P.TAG_PROBE_INPUTS)
     if images:
         return (images[-1].value.height, images[-1].value.width, 1)
     return None
@@ -193,7 +198,7 @@ def layer_payload(store, run: str, layer: str, first: int | None = None) -> dict
     step) as ``"first": {"index", "q", "s"}``, so the grid is drawn before any chunk arrives.
     None when the layer has no kernels in ``run``."""
     tag = P.TAG_KERNELS + layer
-    points = store.series(Kind.KERNELS, run, tag)
+    points = series(store, Kind.KERNELS, run, tag)
     if not points:
         return None
     shape = tuple(int(d) for d in points[0].value.shape)
@@ -223,7 +228,7 @@ def feature_vis_payload(store, run: str, layer: str, filters: int) -> dict | Non
     visualized stay blank). Only the last steps that fit FEATURE_VIS_BYTES are sent. None when
     there are none."""
     tag = "feature_vis/" + layer
-    points = store.series(Kind.FEATURE_VIS, run, tag)
+    points = series(store, Kind.FEATURE_VIS, run, tag)
     if not points:
         return None
     info = store.tag_info(run, tag)

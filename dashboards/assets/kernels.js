@@ -253,6 +253,15 @@
       return noUpdate();
     },
 
+    /* The same for the activations page. */
+    activationsLive(changes, run, layer) {
+      const mine = ((changes || {}).changed || {})[run] || {};
+      if ((mine.activations || []).includes('feature_maps/' + layer)) {
+        window.dash_clientside.set_props('act-refresh', {data: changes.version});
+      }
+      return noUpdate();
+    },
+
     /* A chunk of frames arrived: cache it, and draw the step that was waiting for it. Kept
      * apart from draw(): Dash holds a callback while any callback upstream of its inputs is in
      * flight, and the fetch timer keeps one in flight while chunks stream in. */

@@ -10,14 +10,13 @@ per layer centred on zero. URL: ``/activations?run=..&layer=..&step=..``.
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, clientside_callback, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, State, dcc, html
 
 from dashboards import activations_data as A
 from dashboards import state
 from dashboards.components import cards
 from dashboards.components.links import page_link
-from dashboards.kernels_data import index_at_step
+from dashboards.kernels_data import index_at_step, series
 from inspector.events import plugins as P
 from inspector.kinds import Kind
 
@@ -72,37 +71,26 @@ def layout(runs: list[str] | None = None, run: str | None = None, layer: str | N
         ]),
         dcc.Store(id="act-want-step", data=step), dcc.Store(id="act-steps"),
         dcc.Store(id="act-data"), html.Div(id="act-drawn", hidden=True),
+        dcc.Store(id="act-refresh"), dcc.Store(id="act-live"),
     ])
 
 
-@dash.callback(Output("act-layer", "options"), Output("act-layer", "value"),
-               Input("act-run", "value"), State("act-layer", "value"),
-               prevent_initial_call=True)
 def choose_layer(run, layer):
     layers = A.activation_layers(state.store(), run) if run else []
     return layers, _pick(layers, layer)
 
 
-@dash.callback(Output("act-slider", "max"), Output("act-slider", "marks"),
-               Output("act-slider", "value"), Output("act-steps", "data"),
-               Output("act-filter", "options"), Output("act-kern-link", "href"),
-               Input("act-run", "value"), Input("act-layer", "value"),
-               Input("live-changes", "data"),
-               State("act-want-step", "data"), State("act-slider", "value"),
-               State("act-steps", "data"), State("act-filter", "options"))
-def load_layer(run, layer, changes, want_step, index, old_steps, old_filters):
+def load_layer(run, layer, _refresh, want_step, index, old_steps, old_filters):
+    """Slider, steps, filter choices and link for the chosen layer."""
     trigger = dash.ctx.triggered_id
     tag = P.TAG_FEATURE_MAPS + str(layer)
-    if trigger == "live-changes" and tag not in \
-            ((changes or {}).get("changed") or {}).get(run, {}).get(Kind.ACTIVATIONS, []):
-        raise PreventUpdate
-    points = state.store().series(Kind.ACTIVATIONS, run, tag) if run and layer else []
+    points = series(state.store(), Kind.ACTIVATIONS, run, tag) if run and layer else []
     link = page_link("/kernels", run=run, layer=layer)
     if not points:
         return 0, None, 0, [], [], link
     steps = [int(p.step) for p in points]
     last = len(steps) - 1
-    if trigger == "live-changes":
+    if trigger == "act-refresh":
         value = last if index is None or index >= len(old_steps or []) - 1 else index
     elif trigger is None and want_step not in (None, ""):
         value = index_at_step(steps, want_step)
@@ -123,15 +111,11 @@ def _probe_figure(uri: str | None, label: str | None, index: int, caption: str =
     ])
 
 
-@dash.callback(Output("act-body", "children"), Output("act-data", "data"),
-               Output("act-step-label", "children"),
-               Input("act-slider", "value"), Input("act-filter", "value"),
-               Input("act-steps", "data"), State("act-run", "value"),
-               State("act-layer", "value"))
 def show_step(index, channel, steps, run, layer):
+    """The probe rows (or one filter across probes) and the maps' data at one step."""
     store = state.store()
     tag = P.TAG_FEATURE_MAPS + str(layer)
-    points = store.series(Kind.ACTIVATIONS, run, tag) if run and layer else []
+    points = series(store, Kind.ACTIVATIONS, run, tag) if run and layer else []
     if not points:
         return cards.empty_state("No feature maps for this layer."), None, ""
     i = max(0, min(int(index or 0), len(points) - 1))
@@ -174,14 +158,36 @@ def show_step(index, channel, steps, run, layer):
     return body, A.maps_payload(maps), label
 
 
-clientside_callback(
-    """(data, body) => {
-        const draw = () => window.dash_clientside.kernels.activations(data);
-        const out = draw();
-        setTimeout(draw, 0);  // the canvases of the same update may not be mounted yet
-        const max = data ? Math.max(0, ...data.s) : 0;
-        return [out, max ? '−' + max.toFixed(3) : '', max ? '+' + max.toFixed(3) : ''];
-    }""",
-    Output("act-drawn", "children"), Output("act-legend-lo", "children"),
-    Output("act-legend-hi", "children"),
-    Input("act-data", "data"), Input("act-body", "children"))
+DRAW = """(data, body) => {
+    const draw = () => window.dash_clientside.kernels.activations(data);
+    const out = draw();
+    setTimeout(draw, 0);  // the canvases of the same update may not be mounted yet
+    const max = data ? Math.max(0, ...data.s) : 0;
+    return [out, max ? '−' + max.toFixed(3) : '', max ? '+' + max.toFixed(3) : ''];
+}"""
+
+
+def register(app: dash.Dash) -> None:
+    """The page's callbacks on ``app``."""
+    app.callback(Output("act-layer", "options"), Output("act-layer", "value"),
+                 Input("act-run", "value"), State("act-layer", "value"),
+                 prevent_initial_call=True)(choose_layer)
+    app.callback(Output("act-slider", "max"), Output("act-slider", "marks"),
+                 Output("act-slider", "value"), Output("act-steps", "data"),
+                 Output("act-filter", "options"), Output("act-kern-link", "href"),
+                 Input("act-run", "value"), Input("act-layer", "value"),
+                 Input("act-refresh", "data"),
+                 State("act-want-step", "data"), State("act-slider", "value"),
+                 State("act-steps", "data"), State("act-filter", "options"))(load_layer)
+    app.callback(Output("act-body", "children"), Output("act-data", "data"),
+                 Output("act-step-label", "children"),
+                 Input("act-slider", "value"), Input("act-filter", "value"),
+                 Input("act-steps", "data"), State("act-run", "value"),
+                 State("act-layer", "value"))(show_step)
+    app.clientside_callback(DRAW, Output("act-drawn", "children"),
+                            Output("act-legend-lo", "children"),
+                            Output("act-legend-hi", "children"),
+                            Input("act-data", "data"), Input("act-body", "children"))
+    app.clientside_callback(dash.ClientsideFunction("kernels", "activationsLive"),
+                            Output("act-live", "data"), Input("live-changes", "data"),
+                            State("act-run", "value"), State("act-layer", "value"))

@@ -11,13 +11,15 @@ are shown below as plain images. URL: ``/kernels?run=..&layer=..&step=..``.
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, clientside_callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboards import kernels_data as K
 from dashboards import state
-from dashboards.components import cards, step_slider
+from dashboards.components import cards
 from dashboards.components.links import page_link
+from dashboards.components.step_slider import StepCards
+from dashboards.series import compile_filter
 from inspector.kinds import Kind
 
 dash.register_page(__name__, path="/kernels", name="Kernels", title="Inspector · Kernels",
@@ -38,8 +40,15 @@ def _render_image(run: str, tag: str, index: int) -> list:
     return render(run, tag, index)
 
 
-_image_cards = step_slider.register(IMG_PREFIX, Kind.IMAGES, _render_image,
-                                    "No images of kernels from other writers.")
+def _kernel_image_tags(store) -> dict[str, list[str]]:
+    pattern, _ = compile_filter(OTHER_KERNEL_IMAGES)
+    return {run: [t for t in tags if pattern.search(t)]
+            for run, tags in store.tags(Kind.IMAGES).items()}
+
+
+IMAGE_CARDS = StepCards(IMG_PREFIX, Kind.IMAGES, _render_image,
+                        empty="No images of kernels from other writers.")
+IMAGE_CARDS.tags = _kernel_image_tags  # only image tags that look like kernels
 
 
 def _pick(options: list[str], wanted: str | None, fallback: list[str] | None = None):
@@ -117,37 +126,25 @@ def layout(runs: list[str] | None = None, run: str | None = None, layer: str | N
         dcc.Store(id="kern-absorbed"), dcc.Store(id="kern-refresh"), dcc.Store(id="kern-live"),
         dcc.Interval(id="kern-player", interval=180, disabled=True),
         dcc.Interval(id="kern-fetch", interval=40, disabled=True),
-        html.H3("Images of kernels", className="kern-section"),
-        html.Div(className="toolbar static", children=[
-            dcc.Input(id=f"{IMG_PREFIX}-tag-filter", type="text", value=OTHER_KERNEL_IMAGES,
-                      debounce=0.3, className="text-input wide",
-                      placeholder="filter image tags (regex)"),
-        ]),
-        html.Div(id=f"{IMG_PREFIX}-cards", className="fit",
-                 children=_image_cards(runs or [], OTHER_KERNEL_IMAGES)),
+        html.H3("Images of kernels (other writers, e.g. Keras' write_images)",
+                className="kern-section"),
+        html.Div(IMAGE_CARDS.layout(runs, toolbar=False) + [
+            html.Div(IMAGE_CARDS.filter_input(), hidden=True)], className="fit"),
     ])
 
 
-@dash.callback(Output("kern-layer", "options"), Output("kern-layer", "value"),
-               Input("kern-run", "value"), State("kern-layer", "value"),
-               prevent_initial_call=True)
-def choose_layer(run, layer):
-    layers = K.kernel_layers(state.store(), run) if run else []
-    return layers, _pick(layers, layer)
+def _views(subs: int) -> list[tuple[str, str]]:
+    views = VIEWS[:4] if subs > 1 else VIEWS[:1]
+    return views + VIEWS[4:] if subs == 3 else views
 
 
-@dash.callback(Output("kern-meta", "data"), Output("kern-slider", "max"),
-               Output("kern-slider", "marks"), Output("kern-slider", "value"),
-               Output("kern-view", "options"), Output("kern-view", "value"),
-               Output("kern-fv", "hidden"), Output("kern-act-link", "href"),
-               Input("kern-run", "value"), Input("kern-layer", "value"),
-               Input("kern-refresh", "data"),
-               State("kern-want-step", "data"), State("kern-slider", "value"),
-               State("kern-meta", "data"), State("kern-view", "value"))
 def load_layer(run, layer, _refresh, want_step, index, old, view):
+    """The layer's payload (``kern-meta``) and the slider, view choices and links for it."""
     trigger = dash.ctx.triggered_id
     store = state.store()
-    points = store.series(Kind.KERNELS, run, "kernels/" + layer) if run and layer else []
+    tag = "kernels/" + str(layer)
+    points = store.series(Kind.KERNELS, run, tag) \
+        if run and layer and store.has(Kind.KERNELS, run, tag) else []
     if not points:
         return None, 0, None, 0, [], None, True, page_link("/activations", run=run)
     steps = [int(p.step) for p in points]
@@ -160,54 +157,76 @@ def load_layer(run, layer, _refresh, want_step, index, old, view):
     else:
         value = last
     meta = K.layer_payload(store, run, layer, first=value)
-    subs = meta["tiles"][1]
-    views = VIEWS[:4] if subs > 1 else VIEWS[:1]
-    if subs == 3:
-        views = views + VIEWS[4:]
+    views = _views(meta["tiles"][1])
     options = [{"label": lab, "value": v} for v, lab in views]
-    keep = view if any(v == view for v, _ in views) else ("rgb" if subs == 3 else "channels")
+    default = "rgb" if meta["tiles"][1] == 3 else "channels"
+    keep = view if any(v == view for v, _ in views) else default
     marks = {0: str(steps[0]), last: str(steps[-1])} if last else {0: str(steps[0])}
     return (meta, last, marks, value, options, keep, meta.get("fv") is None,
             page_link("/activations", run=run, layer=layer))
 
 
-@dash.callback(Output("kern-chunk", "data"), Input("kern-request", "data"),
-               prevent_initial_call=True)
 def send_frames(request):
+    """One chunk of frames asked for by ``assets/kernels.js``."""
     if not request:
         raise PreventUpdate
-    run, layer, chunk = request["run"], request["layer"], int(request["chunk"])
-    points = state.store().series(Kind.KERNELS, run, "kernels/" + layer)
-    if not points:
+    store = state.store()
+    run, tag, chunk = request["run"], "kernels/" + request["layer"], int(request["chunk"])
+    if not store.has(Kind.KERNELS, run, tag):
         raise PreventUpdate
-    form = K.layer_form(tuple(points[0].value.shape), K.input_shape(state.store(), run))
+    points = store.series(Kind.KERNELS, run, tag)
+    form = K.layer_form(tuple(points[0].value.shape), K.input_shape(store, run))
     per = K.steps_per_chunk(form)
     return {"key": request["key"], "chunk": chunk, "start": chunk * per,
             "frames": K.frames_chunk(points, form, chunk, per)}
 
 
-clientside_callback(dash.ClientsideFunction("kernels", "ingest"),
-                    Output("kern-request", "data"), Output("kern-fetch", "disabled"),
-                    Input("kern-fetch", "n_intervals"), Input("kern-meta", "data"))
-clientside_callback(dash.ClientsideFunction("kernels", "draw"),
-                    Output("kern-step-label", "children"), Output("kern-legend-lo", "children"),
-                    Output("kern-legend-hi", "children"), Output("kern-legend-note", "children"),
-                    Input("kern-slider", "drag_value"), Input("kern-slider", "value"),
-                    Input("kern-view", "value"), Input("kern-scale", "value"),
-                    Input("kern-mode", "value"), Input("kern-meta", "data"))
-clientside_callback(dash.ClientsideFunction("kernels", "live"),
-                    Output("kern-live", "data"), Input("live-changes", "data"),
-                    State("kern-run", "value"), State("kern-layer", "value"))
-clientside_callback(dash.ClientsideFunction("kernels", "absorb"),
-                    Output("kern-absorbed", "data"),
-                    Input("kern-chunk", "data"), State("kern-meta", "data"))
-clientside_callback(dash.ClientsideFunction("kernels", "play"),
-                    Output("kern-slider", "value", allow_duplicate=True),
-                    Output("kern-player", "disabled"), Output("kern-play", "children"),
-                    Input("kern-play", "n_clicks"), Input("kern-player", "n_intervals"),
-                    State("kern-slider", "value"), State("kern-meta", "data"),
-                    State("kern-player", "disabled"), prevent_initial_call=True)
-clientside_callback(dash.ClientsideFunction("kernels", "featureVis"),
-                    Output("kern-fv-caption", "children"),
-                    Input("kern-slider", "drag_value"), Input("kern-slider", "value"),
-                    Input("kern-meta", "data"))
+def register(app: dash.Dash) -> None:
+    """The page's callbacks on ``app``."""
+    IMAGE_CARDS.register(app)
+    fn = dash.ClientsideFunction
+
+    @app.callback(Output("kern-layer", "options"), Output("kern-layer", "value"),
+                  Input("kern-run", "value"), State("kern-layer", "value"),
+                  prevent_initial_call=True)
+    def choose_layer(run, layer):
+        layers = K.kernel_layers(state.store(), run) if run else []
+        return layers, _pick(layers, layer)
+
+    app.callback(Output("kern-meta", "data"), Output("kern-slider", "max"),
+                 Output("kern-slider", "marks"), Output("kern-slider", "value"),
+                 Output("kern-view", "options"), Output("kern-view", "value"),
+                 Output("kern-fv", "hidden"), Output("kern-act-link", "href"),
+                 Input("kern-run", "value"), Input("kern-layer", "value"),
+                 Input("kern-refresh", "data"),
+                 State("kern-want-step", "data"), State("kern-slider", "value"),
+                 State("kern-meta", "data"), State("kern-view", "value"))(load_layer)
+    app.callback(Output("kern-chunk", "data"), Input("kern-request", "data"),
+                 prevent_initial_call=True)(send_frames)
+    app.clientside_callback(fn("kernels", "ingest"),
+                            Output("kern-request", "data"), Output("kern-fetch", "disabled"),
+                            Input("kern-fetch", "n_intervals"), Input("kern-meta", "data"))
+    app.clientside_callback(fn("kernels", "draw"),
+                            Output("kern-step-label", "children"),
+                            Output("kern-legend-lo", "children"),
+                            Output("kern-legend-hi", "children"),
+                            Output("kern-legend-note", "children"),
+                            Input("kern-slider", "drag_value"), Input("kern-slider", "value"),
+                            Input("kern-view", "value"), Input("kern-scale", "value"),
+                            Input("kern-mode", "value"), Input("kern-meta", "data"))
+    app.clientside_callback(fn("kernels", "live"),
+                            Output("kern-live", "data"), Input("live-changes", "data"),
+                            State("kern-run", "value"), State("kern-layer", "value"))
+    app.clientside_callback(fn("kernels", "absorb"),
+                            Output("kern-absorbed", "data"),
+                            Input("kern-chunk", "data"), State("kern-meta", "data"))
+    app.clientside_callback(fn("kernels", "play"),
+                            Output("kern-slider", "value", allow_duplicate=True),
+                            Output("kern-player", "disabled"), Output("kern-play", "children"),
+                            Input("kern-play", "n_clicks"), Input("kern-player", "n_intervals"),
+                            State("kern-slider", "value"), State("kern-meta", "data"),
+                            State("kern-player", "disabled"), prevent_initial_call=True)
+    app.clientside_callback(fn("kernels", "featureVis"),
+                            Output("kern-fv-caption", "children"),
+                            Input("kern-slider", "drag_value"), Input("kern-slider", "value"),
+                            Input("kern-meta", "data"))
