@@ -155,18 +155,23 @@ def class_curves_figure(store: Store, run: str, metric: str, classes: list[str])
     return fig
 
 
-def pr_tags(store: Store, run: str) -> list[str]:
-    """The run's per-class PR curve tags (``evaluation/pr/<class>``)."""
-    return [t for t in store.tags(Kind.PR_CURVES, run).get(run, [])
+def pr_tags(store: Store, run: str, classes: list[str] | None = None) -> list[str]:
+    """The run's per-class PR curve tags (``evaluation/pr/<class>``), in the order of
+    ``classes`` when given (tags of other names last)."""
+    tags = [t for t in store.tags(Kind.PR_CURVES, run).get(run, [])
             if t.startswith(P.TAG_PR_CURVE)]
+    order = {P.TAG_PR_CURVE + c.replace("/", "_").strip(): i
+             for i, c in enumerate(classes or [])}
+    return sorted(tags, key=lambda t: (order.get(t, len(order)), t))
 
 
-def pr_figure(store: Store, run: str, step: int) -> go.Figure:
+def pr_figure(store: Store, run: str, step: int, classes: list[str] | None = None
+              ) -> go.Figure:
     """Precision against recall of every class (one against the rest), each at its last
     logged step at or before ``step``. A curve's value is ``[6, thresholds]`` (TP, FP, TN,
     FN, precision, recall); thresholds where nothing was predicted positive are left out."""
     fig = go.Figure()
-    for tag in pr_tags(store, run):
+    for tag in pr_tags(store, run, classes):
         point = last_at_or_before(store.series(Kind.PR_CURVES, run, tag), step)
         if point is None:
             continue

@@ -261,8 +261,8 @@ def project(vectors: np.ndarray, method: str, dims: int, seed: int = 0) -> np.nd
         except ImportError:
             raise InspectorError("t-SNE needs scikit-learn: pip install scikit-learn") from None
         perplexity = float(min(30.0, max(2.0, (n - 1) / 3)))
-        return TSNE(n_components=dims, perplexity=perplexity, init="pca", random_state=seed,
-                    max_iter=500).fit_transform(x).astype(np.float32)
+        return TSNE(n_components=dims, perplexity=perplexity, init="pca", random_state=seed
+                    ).fit_transform(x).astype(np.float32)
     if method == "umap":
         try:
             import umap

@@ -67,7 +67,7 @@ def step_view(run: str | None, index: int | None, normalised: bool) -> dict:
             "confusion": ev.confusion_figure(matrix, labels, normalised=normalised,
                                              step=steps[i]),
             "rows": sc.rows(), "summary": summary,
-            "pr": ev.pr_figure(store, run, steps[i]), "classes": labels}
+            "pr": ev.pr_figure(store, run, steps[i], labels), "classes": labels}
 
 
 def layout(runs: list[str] | None = None, run: str | None = None, step: str | None = None,
