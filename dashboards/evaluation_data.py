@@ -96,7 +96,7 @@ def confusion_figure(matrix: np.ndarray, labels: list[str], *, normalised: bool,
     share = row_share(m)
     c = len(m)
     ids = np.indices((c, c))
-    custom = np.stack([ids[0], ids[1], m], axis=-1)
+    custom = np.stack([ids[0], ids[1], m], axis=-1).tolist()  # a plain list reaches clickData
     text = np.char.mod("%.2f", share) if normalised else m.astype(str)
     heat = go.Heatmap(
         z=share, x=labels, y=labels, customdata=custom, colorscale="Blues", zmin=0, zmax=1,

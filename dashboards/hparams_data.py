@@ -12,6 +12,8 @@ root itself). Never imports Dash.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass, field
 
@@ -232,3 +234,15 @@ def axis_values(values: list) -> tuple[list, list | None, list | None]:
     cats = sorted({str(v) for v in values if v is not None})
     index = {c: i for i, c in enumerate(cats)}
     return ([None if v is None else index[str(v)] for v in values], list(range(len(cats))), cats)
+
+
+def csv_text(rows: list[dict]) -> str:
+    """Table rows as CSV, columns in the order of the first row's keys (``run``, ``hp:...``,
+    ``final:...``, ``best:...``); empty cells for missing values."""
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+    return out.getvalue()

@@ -173,16 +173,16 @@ def show_probes(click, run, index):
     if not click or not click.get("points") or not run:
         return no_update
     hit = click["points"][0]
-    if hit.get("customdata") is not None:
-        true_id, pred_id = int(hit["customdata"][0]), int(hit["customdata"][1])
-    else:  # heatmap events name the cell as [row, column]
-        true_id, pred_id = (int(v) for v in hit["pointNumber"])
     store = state.store()
     points = ev.confusion_points(store, run)
     if not points:
         return no_update
     point = points[max(0, min(int(index or 0), len(points) - 1))]
     labels = ev.class_labels(store, run, len(point.value))
+    # Heatmap click events name the cell by its axis categories (the class names).
+    if hit.get("y") not in labels or hit.get("x") not in labels:
+        return no_update
+    true_id, pred_id = labels.index(hit["y"]), labels.index(hit["x"])
     count = int(point.value[true_id, pred_id])
     head = html.Div(f"true {labels[true_id]} → predicted {labels[pred_id]}: {count} of the "
                     f"evaluated examples at step {point.step}", className="probe-head")

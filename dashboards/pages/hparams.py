@@ -76,12 +76,12 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
                                "floatingFilter": True},
                 selectedRows=[r for r in rows if r["run"] in ticked],
                 getRowId="params.data.run",
-                csvExportParams={"fileName": "hparams.csv"},
                 dashGridOptions={"rowSelection": {"mode": "multiRow"},
                                  "suppressFieldDotNotation": True, "animateRows": False,
                                  "tooltipShowDelay": 300},
                 className="ag-theme-alpine hp-grid"),
-        ], actions=[html.Button("Download CSV", id="hp-csv", className="link-button")],
+        ], actions=[html.Button("Download CSV", id="hp-csv", className="link-button"),
+                    dcc.Download(id="hp-download")],
             subtitle="tick rows to select their runs on every page",
             class_name="card hp-table-card"),
         html.Div(className="toolbar", children=[
@@ -167,10 +167,13 @@ def redraw(metric, hp):
             importance_table(found, hps, metric))
 
 
-@dash.callback(Output("hp-grid", "exportDataAsCsv"), Input("hp-csv", "n_clicks"),
+@dash.callback(Output("hp-download", "data"), Input("hp-csv", "n_clicks"),
+               State("hp-grid", "virtualRowData"), State("hp-grid", "rowData"),
                prevent_initial_call=True)
-def export_csv(_clicks):
-    return True
+def export_csv(_clicks, shown, rows):
+    """The table as the grid shows it (filtered and sorted); columns named by field."""
+    return dcc.send_string(hd.csv_text(shown if shown is not None else rows or []),
+                           "hparams.csv")
 
 
 @dash.callback(Output("checked-runs", "data", allow_duplicate=True),

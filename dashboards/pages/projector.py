@@ -122,8 +122,10 @@ def layout(runs: list[str] | None = None, run: str | None = None, tag: str | Non
                            className="step-slider"),
             ]),
         ]),
-        cards.card("Embeddings", [dcc.Loading(html.Div(body, id="proj-body"), delay_show=300),
-                                  dcc.Tooltip(id="proj-tooltip")],
+        # The tooltip's box is relative to the graph: both share one positioned parent.
+        cards.card("Embeddings", [html.Div(style={"position": "relative"}, children=[
+            dcc.Loading(html.Div(body, id="proj-body"), delay_show=300),
+            dcc.Tooltip(id="proj-tooltip")])],
                    subtitle="hover a point for its input; click legend entries to hide classes",
                    class_name="card proj-card"),
     ])

@@ -58,7 +58,7 @@ def test_confusion_figure_has_class_axes_and_counts_or_row_shares_in_cells():
     assert list(heat.x) == ["x", "y"] and list(heat.y) == ["x", "y"]
     assert heat.text.tolist() == [["3", "1"], ["0", "4"]]
     np.testing.assert_allclose(heat.z, [[0.75, 0.25], [0, 1]])
-    assert heat.customdata[0][1].tolist() == [0, 1, 1]  # true 0, predicted 1, count 1
+    assert list(heat.customdata[0][1]) == [0, 1, 1]  # true 0, predicted 1, count 1
     shares = ev.confusion_figure(m, ["x", "y"], normalised=True).data[0]
     assert shares.text.tolist() == [["0.75", "0.25"], ["0.00", "1.00"]]
 

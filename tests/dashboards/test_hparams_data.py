@@ -86,3 +86,9 @@ def test_importance_is_the_share_of_variance_each_hparam_explains():
 def test_axis_values_turn_categories_into_ticks():
     assert hd.axis_values([1, 2.5, None]) == ([1.0, 2.5, None], None, None)
     assert hd.axis_values(["b", "a", True]) == ([2, 1, 0], [0, 1, 2], ["True", "a", "b"])
+
+
+def test_csv_has_one_line_per_row_and_field_names_as_header():
+    text = hd.csv_text([{"run": "a", "hp:lr": 0.1, "final:m": None},
+                        {"run": "b", "hp:lr": 0.3, "final:m": 0.5}])
+    assert text.splitlines() == ["run,hp:lr,final:m", "a,0.1,", "b,0.3,0.5"]
