@@ -113,17 +113,20 @@ def layout(runs: list[str] | None = None, run: str | None = None, **_query) -> h
     ])
 
 
-@dash.callback(Output("cmp-curves", "options"), Output("cmp-curves", "value"),
-               Output("cmp-body", "children"), Input("cmp-runs", "value"),
-               Input("cmp-curves", "value"), Input("cmp-only-diff", "value"),
-               prevent_initial_call=True)
-def redraw(runs, curves, only):
-    """One callback for both: a callback's own output never triggers it again, so a new run
-    pick updates the curve choices and the body in one round trip."""
-    runs = runs or []
-    names = cd.curve_names(state.store(), runs)
-    kept = [c for c in curves or [] if c in names]
-    if ctx.triggered_id == "cmp-runs" and not kept:
-        kept = cd.default_curves(names)
-    return (names, kept if kept != (curves or []) else no_update,
-            body(runs, kept, bool(only)))
+def register(app: dash.Dash) -> None:
+    """The page's callbacks, on ``app`` (``create_app`` calls this)."""
+
+    @app.callback(Output("cmp-curves", "options"), Output("cmp-curves", "value"),
+                  Output("cmp-body", "children"), Input("cmp-runs", "value"),
+                  Input("cmp-curves", "value"), Input("cmp-only-diff", "value"),
+                  prevent_initial_call=True)
+    def redraw(runs, curves, only):
+        """One callback for both: a callback's own output never triggers it again, so a new run
+        pick updates the curve choices and the body in one round trip."""
+        runs = runs or []
+        names = cd.curve_names(state.store(), runs)
+        kept = [c for c in curves or [] if c in names]
+        if ctx.triggered_id == "cmp-runs" and not kept:
+            kept = cd.default_curves(names)
+        return (names, kept if kept != (curves or []) else no_update,
+                body(runs, kept, bool(only)))

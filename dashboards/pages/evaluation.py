@@ -139,77 +139,77 @@ def layout(runs: list[str] | None = None, run: str | None = None, step: str | No
     ])
 
 
-@dash.callback(Output("eval-run", "options"), Output("eval-run", "value"),
-               Input("selected-runs", "data"), State("eval-run", "value"),
-               prevent_initial_call=True)
-def follow_selection(runs, current):
-    options = ev.evaluation_runs(state.store(), runs or [])
-    value = current if current in options else (default_run(options) if options else None)
-    return options, value if value != current else no_update
+def register(app: dash.Dash) -> None:
+    """The page's callbacks, on ``app`` (``create_app`` calls this)."""
 
+    @app.callback(Output("eval-run", "options"), Output("eval-run", "value"),
+                  Input("selected-runs", "data"), State("eval-run", "value"),
+                  prevent_initial_call=True)
+    def follow_selection(runs, current):
+        options = ev.evaluation_runs(state.store(), runs or [])
+        value = current if current in options else (default_run(options) if options else None)
+        return options, value if value != current else no_update
 
-@dash.callback(Output("eval-step", "max"), Output("eval-step", "marks"),
-               Output("eval-step", "value"), Output("eval-confusion", "figure"),
-               Output("eval-table", "rowData"), Output("eval-summary", "children"),
-               Output("eval-pr", "figure"), Output("eval-accuracy", "figure"),
-               Output("eval-probes", "children"),
-               Input("eval-run", "value"), Input("eval-step", "value"),
-               Input("eval-norm", "value"), prevent_initial_call=True)
-def show_step(run, index, norm):
-    new_run = ctx.triggered_id == "eval-run"
-    view = step_view(run, None if new_run else index, norm == "share")
-    return (max(len(view["steps"]) - 1, 0), _marks(view["steps"]),
-            view["index"] if view["index"] != index else no_update, view["confusion"],
-            view["rows"], view["summary"], view["pr"],
-            ev.accuracy_figure(state.store(), run) if new_run and run else no_update,
-            html.Span("Click a confusion cell off the diagonal.", className="muted")
-            if new_run else no_update)
+    @app.callback(Output("eval-step", "max"), Output("eval-step", "marks"),
+                  Output("eval-step", "value"), Output("eval-confusion", "figure"),
+                  Output("eval-table", "rowData"), Output("eval-summary", "children"),
+                  Output("eval-pr", "figure"), Output("eval-accuracy", "figure"),
+                  Output("eval-probes", "children"),
+                  Input("eval-run", "value"), Input("eval-step", "value"),
+                  Input("eval-norm", "value"), prevent_initial_call=True)
+    def show_step(run, index, norm):
+        new_run = ctx.triggered_id == "eval-run"
+        view = step_view(run, None if new_run else index, norm == "share")
+        return (max(len(view["steps"]) - 1, 0), _marks(view["steps"]),
+                view["index"] if view["index"] != index else no_update, view["confusion"],
+                view["rows"], view["summary"], view["pr"],
+                ev.accuracy_figure(state.store(), run) if new_run and run else no_update,
+                html.Span("Click a confusion cell off the diagonal.", className="muted")
+                if new_run else no_update)
 
+    @app.callback(Output("eval-probes", "children", allow_duplicate=True),
+                  Input("eval-confusion", "clickData"), State("eval-run", "value"),
+                  State("eval-step", "value"), prevent_initial_call=True)
+    def show_probes(click, run, index):
+        if not click or not click.get("points") or not run:
+            return no_update
+        hit = click["points"][0]
+        store = state.store()
+        points = ev.confusion_points(store, run)
+        if not points:
+            return no_update
+        point = points[max(0, min(int(index or 0), len(points) - 1))]
+        labels = ev.class_labels(store, run, len(point.value))
+        # Heatmap click events name the cell by its axis categories (the class names).
+        if hit.get("y") not in labels or hit.get("x") not in labels:
+            return no_update
+        true_id, pred_id = labels.index(hit["y"]), labels.index(hit["x"])
+        count = int(point.value[true_id, pred_id])
+        head = html.Div(f"true {labels[true_id]} → predicted {labels[pred_id]}: {count} of the "
+                        f"evaluated examples at step {point.step}", className="probe-head")
+        examples = ev.misclassified(store, run, point.step, true_id, pred_id, labels)
+        if examples is None:
+            return [head, html.Div("This run logged no probe predictions (the hook writes "
+                                   "evaluation/probe_predictions).", className="muted")]
+        if not examples:
+            return [head, html.Div("None of the probe examples fall in this cell.",
+                                   className="muted")]
+        return [head, html.Div(className="probe-grid", children=[
+            html.Figure(className="probe-example", children=[
+                html.Img(src=e.image, alt=f"probe {e.index}") if e.image else
+                html.Div(f"probe {e.index}", className="probe-noimage"),
+                html.Figcaption([html.Span(f"#{e.index} "), html.B(e.predicted),
+                                 html.Span(f" {e.confidence:.2f}", className="probe-confidence")]),
+            ]) for e in examples])]
 
-@dash.callback(Output("eval-probes", "children", allow_duplicate=True),
-               Input("eval-confusion", "clickData"), State("eval-run", "value"),
-               State("eval-step", "value"), prevent_initial_call=True)
-def show_probes(click, run, index):
-    if not click or not click.get("points") or not run:
-        return no_update
-    hit = click["points"][0]
-    store = state.store()
-    points = ev.confusion_points(store, run)
-    if not points:
-        return no_update
-    point = points[max(0, min(int(index or 0), len(points) - 1))]
-    labels = ev.class_labels(store, run, len(point.value))
-    # Heatmap click events name the cell by its axis categories (the class names).
-    if hit.get("y") not in labels or hit.get("x") not in labels:
-        return no_update
-    true_id, pred_id = labels.index(hit["y"]), labels.index(hit["x"])
-    count = int(point.value[true_id, pred_id])
-    head = html.Div(f"true {labels[true_id]} → predicted {labels[pred_id]}: {count} of the "
-                    f"evaluated examples at step {point.step}", className="probe-head")
-    examples = ev.misclassified(store, run, point.step, true_id, pred_id, labels)
-    if examples is None:
-        return [head, html.Div("This run logged no probe predictions (the hook writes "
-                               "evaluation/probe_predictions).", className="muted")]
-    if not examples:
-        return [head, html.Div("None of the probe examples fall in this cell.",
-                               className="muted")]
-    return [head, html.Div(className="probe-grid", children=[
-        html.Figure(className="probe-example", children=[
-            html.Img(src=e.image, alt=f"probe {e.index}") if e.image else
-            html.Div(f"probe {e.index}", className="probe-noimage"),
-            html.Figcaption([html.Span(f"#{e.index} "), html.B(e.predicted),
-                             html.Span(f" {e.confidence:.2f}", className="probe-confidence")]),
-        ]) for e in examples])]
-
-
-@dash.callback(Output("eval-curves", "children"), Input("eval-curves-show", "n_clicks"),
-               Input("eval-curves-metric", "value"), State("eval-run", "value"),
-               State("eval-step", "value"), prevent_initial_call=True)
-def show_curves(clicks, metric, run, _index):
-    if not clicks or not run:
-        return no_update
-    store = state.store()
-    points = ev.confusion_points(store, run)
-    classes = ev.class_labels(store, run, len(points[-1].value)) if points else []
-    return dcc.Graph(figure=ev.class_curves_figure(store, run, metric, classes),
-                     config=GRAPH_CONFIG, id="eval-curves-graph")
+    @app.callback(Output("eval-curves", "children"), Input("eval-curves-show", "n_clicks"),
+                  Input("eval-curves-metric", "value"), State("eval-run", "value"),
+                  State("eval-step", "value"), prevent_initial_call=True)
+    def show_curves(clicks, metric, run, _index):
+        if not clicks or not run:
+            return no_update
+        store = state.store()
+        points = ev.confusion_points(store, run)
+        classes = ev.class_labels(store, run, len(points[-1].value)) if points else []
+        return dcc.Graph(figure=ev.class_curves_figure(store, run, metric, classes),
+                         config=GRAPH_CONFIG, id="eval-curves-graph")

@@ -157,43 +157,44 @@ def importance_table(found: list[hd.Trial], hps: list[str], metric: str | None):
     ])
 
 
-@dash.callback(Output("hp-parallel", "figure"), Output("hp-scatter", "figure"),
-               Output("hp-importance", "children"), Input("hp-metric", "value"),
-               Input("hp-x", "value"), prevent_initial_call=True)
-def redraw(metric, hp):
-    found, hps, _metrics = _trial_data()
-    varied = [h for h in hps if len({repr(t.hparams.get(h)) for t in found}) > 1] or hps
-    return (parallel_figure(found, varied, metric), scatter_figure(found, hp, metric),
-            importance_table(found, hps, metric))
+def register(app: dash.Dash) -> None:
+    """The page's callbacks, on ``app`` (``create_app`` calls this)."""
 
+    @app.callback(Output("hp-parallel", "figure"), Output("hp-scatter", "figure"),
+                  Output("hp-importance", "children"), Input("hp-metric", "value"),
+                  Input("hp-x", "value"), prevent_initial_call=True)
+    def redraw(metric, hp):
+        found, hps, _metrics = _trial_data()
+        varied = [h for h in hps if len({repr(t.hparams.get(h)) for t in found}) > 1] or hps
+        return (parallel_figure(found, varied, metric), scatter_figure(found, hp, metric),
+                importance_table(found, hps, metric))
 
-@dash.callback(Output("hp-download", "data"), Input("hp-csv", "n_clicks"),
-               State("hp-grid", "virtualRowData"), State("hp-grid", "rowData"),
-               prevent_initial_call=True)
-def export_csv(_clicks, shown, rows):
-    """The table as the grid shows it (filtered and sorted); columns named by field."""
-    return dcc.send_string(hd.csv_text(shown if shown is not None else rows or []),
-                           "hparams.csv")
+    @app.callback(Output("hp-download", "data"), Input("hp-csv", "n_clicks"),
+                  State("hp-grid", "virtualRowData"), State("hp-grid", "rowData"),
+                  prevent_initial_call=True)
+    def export_csv(_clicks, shown, rows):
+        """The table as the grid shows it (filtered and sorted); columns named by field."""
+        return dcc.send_string(hd.csv_text(shown if shown is not None else rows or []),
+                               "hparams.csv")
 
-
-@dash.callback(Output("checked-runs", "data", allow_duplicate=True),
-               Output("selected-runs", "data", allow_duplicate=True),
-               Output("run-groups", "children", allow_duplicate=True),
-               Output("runs-count", "children", allow_duplicate=True),
-               Input("hp-grid", "selectedRows"), State("run-list", "data"),
-               State("checked-runs", "data"), State("selected-runs", "data"),
-               State("run-filter", "value"), prevent_initial_call=True)
-def select_runs(rows, runs, checked, current, pattern):
-    """Ticked trials' runs become checked in the run picker, unticked ones unchecked; runs of
-    no trial keep their state."""
-    runs = runs or []
-    found = hd.trials(state.store())
-    in_trials = {r for t in found for r in t.runs}
-    ticked = {row["run"] for row in rows or []}
-    keep = [r for r in (checked or []) if r not in in_trials]
-    new_checked = sorted(set(keep) | {r for t in found if t.name in ticked for r in t.runs})
-    selected = run_picker.selection(runs, new_checked, pattern)
-    if selected == (current or []):
-        return no_update, no_update, no_update, no_update
-    return (new_checked, selected, run_picker.groups(runs, new_checked, pattern),
-            run_picker.count_text(runs, selected))
+    @app.callback(Output("checked-runs", "data", allow_duplicate=True),
+                  Output("selected-runs", "data", allow_duplicate=True),
+                  Output("run-groups", "children", allow_duplicate=True),
+                  Output("runs-count", "children", allow_duplicate=True),
+                  Input("hp-grid", "selectedRows"), State("run-list", "data"),
+                  State("checked-runs", "data"), State("selected-runs", "data"),
+                  State("run-filter", "value"), prevent_initial_call=True)
+    def select_runs(rows, runs, checked, current, pattern):
+        """Ticked trials' runs become checked in the run picker, unticked ones unchecked; runs of
+        no trial keep their state."""
+        runs = runs or []
+        found = hd.trials(state.store())
+        in_trials = {r for t in found for r in t.runs}
+        ticked = {row["run"] for row in rows or []}
+        keep = [r for r in (checked or []) if r not in in_trials]
+        new_checked = sorted(set(keep) | {r for t in found if t.name in ticked for r in t.runs})
+        selected = run_picker.selection(runs, new_checked, pattern)
+        if selected == (current or []):
+            return no_update, no_update, no_update, no_update
+        return (new_checked, selected, run_picker.groups(runs, new_checked, pattern),
+                run_picker.count_text(runs, selected))

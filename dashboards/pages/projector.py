@@ -36,7 +36,7 @@ def sets(runs: list[str]) -> list[proj.EmbeddingSet]:
 
 
 def _coords(item: proj.EmbeddingSet, emb: proj.Embedding, method: str, dims: int):
-    key = (item.key, emb.step, method, dims, len(emb.vectors))
+    key = (state.store().logdir, item.key, emb.step, method, dims, len(emb.vectors))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -131,43 +131,44 @@ def layout(runs: list[str] | None = None, run: str | None = None, tag: str | Non
     ])
 
 
-@dash.callback(Output("proj-body", "children"), Output("proj-step", "max"),
-               Output("proj-step", "value"), Output("proj-step", "marks"),
-               Input("proj-set", "value"), Input("proj-method", "value"),
-               Input("proj-dims", "value"), Input("proj-step", "value"),
-               State("selected-runs", "data"), prevent_initial_call=True)
-def redraw(key, method, dims, index, runs):
-    new_set = ctx.triggered_id == "proj-set"
-    body, top, value, marks = view(key, runs or [], None if new_set else index, method,
-                                   int(dims))
-    return body, top, value if value != index else no_update, marks
+def register(app: dash.Dash) -> None:
+    """The page's callbacks, on ``app`` (``create_app`` calls this)."""
 
+    @app.callback(Output("proj-body", "children"), Output("proj-step", "max"),
+                  Output("proj-step", "value"), Output("proj-step", "marks"),
+                  Input("proj-set", "value"), Input("proj-method", "value"),
+                  Input("proj-dims", "value"), Input("proj-step", "value"),
+                  State("selected-runs", "data"), prevent_initial_call=True)
+    def redraw(key, method, dims, index, runs):
+        new_set = ctx.triggered_id == "proj-set"
+        body, top, value, marks = view(key, runs or [], None if new_set else index, method,
+                                       int(dims))
+        return body, top, value if value != index else no_update, marks
 
-@dash.callback(Output("proj-set", "options"), Input("selected-runs", "data"),
-               prevent_initial_call=True)
-def follow_selection(runs):
-    return [{"label": s.label, "value": s.key} for s in sets(runs or [])]
+    @app.callback(Output("proj-set", "options"), Input("selected-runs", "data"),
+                  prevent_initial_call=True)
+    def follow_selection(runs):
+        return [{"label": s.label, "value": s.key} for s in sets(runs or [])]
 
-
-@dash.callback(Output("proj-tooltip", "show"), Output("proj-tooltip", "bbox"),
-               Output("proj-tooltip", "children"), Input("proj-graph", "hoverData"),
-               State("proj-set", "value"), State("proj-step", "value"),
-               State("selected-runs", "data"), prevent_initial_call=True)
-def hover(data, key, index, runs):
-    if not data or not data.get("points"):
-        return False, no_update, no_update
-    point = data["points"][0]
-    row = point.get("customdata")
-    item = next((s for s in sets(runs or []) if s.key == key), None)
-    if item is None or row is None:
-        return False, no_update, no_update
-    try:
-        emb = proj.load(state.store(), item, index if item.run else None)
-    except InspectorError:
-        return False, no_update, no_update
-    row = int(row[0] if isinstance(row, list) else row)
-    label = emb.labels[row] if row < len(emb.labels) else ""
-    uri = safe_image_uri(emb.images[row])[0] if row < len(emb.images) else None
-    children = [html.Img(src=uri, className="proj-thumb") if uri else None,
-                html.Div(f"{label or '(no label)'} · #{row}", className="proj-caption")]
-    return True, point.get("bbox"), children
+    @app.callback(Output("proj-tooltip", "show"), Output("proj-tooltip", "bbox"),
+                  Output("proj-tooltip", "children"), Input("proj-graph", "hoverData"),
+                  State("proj-set", "value"), State("proj-step", "value"),
+                  State("selected-runs", "data"), prevent_initial_call=True)
+    def hover(data, key, index, runs):
+        if not data or not data.get("points"):
+            return False, no_update, no_update
+        point = data["points"][0]
+        row = point.get("customdata")
+        item = next((s for s in sets(runs or []) if s.key == key), None)
+        if item is None or row is None:
+            return False, no_update, no_update
+        try:
+            emb = proj.load(state.store(), item, index if item.run else None)
+        except InspectorError:
+            return False, no_update, no_update
+        row = int(row[0] if isinstance(row, list) else row)
+        label = emb.labels[row] if row < len(emb.labels) else ""
+        uri = safe_image_uri(emb.images[row])[0] if row < len(emb.images) else None
+        children = [html.Img(src=uri, className="proj-thumb") if uri else None,
+                    html.Div(f"{label or '(no label)'} · #{row}", className="proj-caption")]
+        return True, point.get("bbox"), children
