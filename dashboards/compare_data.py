@@ -87,15 +87,13 @@ def curve_figure(store: Store, runs: list[str], name: str, colors: dict[str, str
     return fig
 
 
-def confusion_of(store: Store, run: str) -> tuple[str, object] | None:
-    """(the run holding it, its last confusion point) for ``run`` or the first run below it
-    with one, validation runs first; None when there is none."""
-    have = store.tags(Kind.CONFUSION)
+def confusion_of(store: Store, run: str) -> tuple[str, str, object] | None:
+    """(the run holding it, its evaluation tag prefix, its last confusion point) for ``run``
+    or the first run below it with one, validation runs first; None when there is none."""
     members = family(store, run)
     members.sort(key=lambda r: (r != run, not r.endswith("validation"), r))
-    for member in members:
-        if P.TAG_CONFUSION in have.get(member, []):
-            points = ev.confusion_points(store, member)
-            if points:
-                return member, points[-1]
+    for member, prefix in ev.evaluation_sets(store, members):
+        points = ev.confusion_points(store, member, prefix)
+        if points:
+            return member, prefix, points[-1]
     return None

@@ -21,6 +21,14 @@ from inspector.kinds import predictions as predictions_kind
 from inspector.store import Point, Store
 
 MAX_ANNOTATED_CLASSES = 30  # beyond this many classes the cells carry no numbers
+EVALUATION = "evaluation/"  # the prefix of a single-output model's evaluation tags
+CONFUSION_LEAF = P.TAG_CONFUSION[len(EVALUATION):]  # "confusion_matrix"
+
+
+def tag_for(prefix: str, tag: str) -> str:
+    """``tag`` (one of the ``evaluation/...`` tags) under ``prefix``: a multi-output model
+    logs each output's evaluation under ``evaluation/<output>/``."""
+    return prefix + tag[len(EVALUATION):] if tag.startswith(EVALUATION) else tag
 
 
 @dataclass
@@ -44,22 +52,35 @@ class ClassScores:
                                             self.support, strict=True)]
 
 
-def evaluation_runs(store: Store, runs: list[str]) -> list[str]:
-    """Those of ``runs`` that hold a confusion matrix, in the given order."""
+def evaluation_sets(store: Store, runs: list[str]) -> list[tuple[str, str]]:
+    """(run, tag prefix) of every evaluation of ``runs`` (a confusion matrix under
+    ``evaluation/``, or ``evaluation/<output>/`` for each output of a multi-output model),
+    in the given run order."""
     have = store.tags(Kind.CONFUSION)
-    return [r for r in runs if P.TAG_CONFUSION in have.get(r, [])]
+    out = []
+    for run in runs:
+        for tag in have.get(run, []):
+            if tag.startswith(EVALUATION) and tag.endswith(CONFUSION_LEAF):
+                out.append((run, tag[: -len(CONFUSION_LEAF)]))
+    return out
 
 
-def class_labels(store: Store, run: str, size: int) -> list[str]:
+def evaluation_runs(store: Store, runs: list[str]) -> list[str]:
+    """Those of ``runs`` that hold an evaluation, in the given order."""
+    found = {run for run, _ in evaluation_sets(store, runs)}
+    return [r for r in runs if r in found]
+
+
+def class_labels(store: Store, run: str, size: int, prefix: str = EVALUATION) -> list[str]:
     """The run's class names (confusion metadata), or the class ids when absent or wrong."""
-    info = store.tag_info(run, P.TAG_CONFUSION)
+    info = store.tag_info(run, prefix + CONFUSION_LEAF)
     names = list(getattr(getattr(info, "metadata", None), "labels", ()) or ())
     return names if len(names) == size else [str(i) for i in range(size)]
 
 
-def confusion_points(store: Store, run: str) -> list[Point]:
+def confusion_points(store: Store, run: str, prefix: str = EVALUATION) -> list[Point]:
     """Every logged confusion matrix of ``run`` (int64 ``[C, C]``), in step order."""
-    return store.series(Kind.CONFUSION, run, P.TAG_CONFUSION)
+    return store.series(Kind.CONFUSION, run, prefix + CONFUSION_LEAF)
 
 
 def scores(matrix: np.ndarray, labels: list[str]) -> ClassScores:
@@ -124,13 +145,13 @@ def last_at_or_before(points: list[Point], step: int) -> Point | None:
     return points[max(i, 0)]
 
 
-def accuracy_figure(store: Store, run: str) -> go.Figure:
+def accuracy_figure(store: Store, run: str, prefix: str = EVALUATION) -> go.Figure:
     """Accuracy over steps with the random and most-frequent-class baselines."""
     fig = go.Figure()
     for tag, name, dash in ((P.TAG_ACCURACY, "accuracy", "solid"),
                             (P.TAG_BASELINE_MOST_FREQUENT, "most frequent class", "dash"),
                             (P.TAG_BASELINE_RANDOM, "random guess", "dot")):
-        s = store.scalars(run, tag)
+        s = store.scalars(run, tag_for(prefix, tag))
         if len(s.steps):
             fig.add_trace(go.Scatter(x=s.steps, y=s.values, name=name, mode="lines+markers",
                                      line={"dash": dash}))
@@ -140,13 +161,15 @@ def accuracy_figure(store: Store, run: str) -> go.Figure:
     return fig
 
 
-def class_curves_figure(store: Store, run: str, metric: str, classes: list[str]) -> go.Figure:
+def class_curves_figure(store: Store, run: str, metric: str, classes: list[str],
+                        prefix: str = EVALUATION) -> go.Figure:
     """``metric`` ("precision", "recall" or "f1") of each of ``classes`` over steps, from the
     per-class scalars the evaluation logs (``evaluation/<metric>/<class>``)."""
-    prefix = {"precision": P.TAG_PRECISION, "recall": P.TAG_RECALL, "f1": P.TAG_F1}[metric]
+    base = tag_for(prefix, {"precision": P.TAG_PRECISION, "recall": P.TAG_RECALL,
+                            "f1": P.TAG_F1}[metric])
     fig = go.Figure()
     for name in classes:
-        s = store.scalars(run, prefix + name.replace("/", "_"))
+        s = store.scalars(run, base + name.replace("/", "_"))
         if len(s.steps):
             fig.add_trace(go.Scatter(x=s.steps, y=s.values, name=name, mode="lines+markers"))
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=320,
@@ -155,23 +178,24 @@ def class_curves_figure(store: Store, run: str, metric: str, classes: list[str])
     return fig
 
 
-def pr_tags(store: Store, run: str, classes: list[str] | None = None) -> list[str]:
+def pr_tags(store: Store, run: str, classes: list[str] | None = None,
+            prefix: str = EVALUATION) -> list[str]:
     """The run's per-class PR curve tags (``evaluation/pr/<class>``), in the order of
     ``classes`` when given (tags of other names last)."""
-    tags = [t for t in store.tags(Kind.PR_CURVES, run).get(run, [])
-            if t.startswith(P.TAG_PR_CURVE)]
-    order = {P.TAG_PR_CURVE + c.replace("/", "_").strip(): i
-             for i, c in enumerate(classes or [])}
+    base = tag_for(prefix, P.TAG_PR_CURVE)
+    tags = [t for t in store.tags(Kind.PR_CURVES, run).get(run, []) if t.startswith(base)]
+    order = {base + c.replace("/", "_").strip(): i for i, c in enumerate(classes or [])}
     return sorted(tags, key=lambda t: (order.get(t, len(order)), t))
 
 
-def pr_figure(store: Store, run: str, step: int, classes: list[str] | None = None
-              ) -> go.Figure:
+def pr_figure(store: Store, run: str, step: int, classes: list[str] | None = None,
+              prefix: str = EVALUATION) -> go.Figure:
     """Precision against recall of every class (one against the rest), each at its last
     logged step at or before ``step``. A curve's value is ``[6, thresholds]`` (TP, FP, TN,
     FN, precision, recall); thresholds where nothing was predicted positive are left out."""
     fig = go.Figure()
-    for tag in pr_tags(store, run, classes):
+    base = tag_for(prefix, P.TAG_PR_CURVE)
+    for tag in pr_tags(store, run, classes, prefix):
         point = last_at_or_before(store.series(Kind.PR_CURVES, run, tag), step)
         if point is None:
             continue
@@ -180,7 +204,7 @@ def pr_figure(store: Store, run: str, step: int, classes: list[str] | None = Non
         keep = (tp + fp) > 0
         thresholds = np.linspace(0, 1, v.shape[1])
         fig.add_trace(go.Scatter(
-            x=recall[keep], y=precision[keep], mode="lines", name=tag[len(P.TAG_PR_CURVE):],
+            x=recall[keep], y=precision[keep], mode="lines", name=tag[len(base):],
             customdata=thresholds[keep],
             hovertemplate="recall %{x:.3f}<br>precision %{y:.3f}<br>threshold %{customdata:.2f}"))
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=360,
@@ -208,22 +232,24 @@ def _neighbour_runs(run: str, runs: list[str]) -> list[str]:
     return [run, *siblings, *([parent] if parent in runs else [])]
 
 
-def probe_predictions(store: Store, run: str, step: int):
+def probe_predictions(store: Store, run: str, step: int, prefix: str = EVALUATION):
     """(``ProbePredictions``, metadata) of ``run`` at the last step at or before ``step``, or
     None when the run logged none (older logs, non-classifiers)."""
-    point = last_at_or_before(store.series(Kind.PREDICTIONS, run, predictions_kind.TAG), step)
+    tag = tag_for(prefix, predictions_kind.TAG)
+    point = last_at_or_before(store.series(Kind.PREDICTIONS, run, tag), step)
     if point is None:
         return None
-    info = store.tag_info(run, predictions_kind.TAG)
+    info = store.tag_info(run, tag)
     return point.value, getattr(info, "metadata", None)
 
 
 def misclassified(store: Store, run: str, step: int, true_id: int, predicted_id: int,
-                  labels: list[str], limit: int = 48) -> list[ProbeExample] | None:
+                  labels: list[str], limit: int = 48,
+                  prefix: str = EVALUATION) -> list[ProbeExample] | None:
     """The probe examples of class ``true_id`` predicted as ``predicted_id`` at ``step``
     (at most ``limit``), with their pictures when the probe inputs are images. None when
     the run has no probe predictions."""
-    found = probe_predictions(store, run, step)
+    found = probe_predictions(store, run, step, prefix)
     if found is None:
         return None
     preds, meta = found

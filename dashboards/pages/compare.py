@@ -68,8 +68,8 @@ def confusion_cards(runs: list[str]) -> list:
             out.append(html.Div([html.B(run), html.Div("no confusion matrix", className="muted")],
                                 className="compare-confusion"))
             continue
-        holder, point = found
-        labels = ev.class_labels(store, holder, len(point.value))
+        holder, prefix, point = found
+        labels = ev.class_labels(store, holder, len(point.value), prefix)
         fig = ev.confusion_figure(point.value, labels, normalised=False, step=point.step)
         fig.update_layout(height=360, title={"text": f"{holder} · step {point.step}"})
         out.append(dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="compare-confusion"))

@@ -37,25 +37,46 @@ def _marks(steps: list[int]) -> dict:
     return {i: str(s) for i, s in enumerate(steps) if i % every == 0 or i == len(steps) - 1}
 
 
-def default_run(options: list[str]) -> str:
-    """The first validation run (where the hook evaluates every epoch), else the first."""
-    return next((r for r in options if r.rpartition("/")[2] == "validation"), options[0])
+def key_of(run: str, prefix: str) -> str:
+    """The picker's value for one evaluation: a run and its tag prefix (one per output)."""
+    return f"{run}\t{prefix}"
 
 
-def step_view(run: str | None, index: int | None, normalised: bool) -> dict:
-    """Everything that follows the step slider, for ``run`` at step ``index`` (None: last)."""
+def split_key(key: str | None) -> tuple[str | None, str]:
+    run, _, prefix = (key or "").partition("\t")
+    return run or None, prefix or ev.EVALUATION
+
+
+def options_for(runs: list[str]) -> list[dict]:
+    """Picker options: every evaluation of ``runs`` (a multi-output model's outputs apart)."""
+    return [{"label": run if prefix == ev.EVALUATION else
+             f"{run} · {prefix[len(ev.EVALUATION):].rstrip('/')}", "value": key_of(run, prefix)}
+            for run, prefix in ev.evaluation_sets(state.store(), runs)]
+
+
+def default_key(options: list[dict]) -> str:
+    """The first validation run's (where the hook evaluates every epoch), else the first."""
+    values = [o["value"] for o in options]
+    return next((v for v in values if split_key(v)[0].rpartition("/")[2] == "validation"),
+                values[0])
+
+
+def step_view(key: str | None, index: int | None, normalised: bool) -> dict:
+    """Everything that follows the step slider, for one evaluation at step ``index``
+    (None: the last)."""
     empty = {"steps": [], "index": 0, "confusion": {}, "rows": [], "summary": "",
              "pr": {}, "classes": []}
+    run, prefix = split_key(key)
     if not run:
         return empty
     store = state.store()
-    points = ev.confusion_points(store, run)
+    points = ev.confusion_points(store, run, prefix)
     if not points:
         return empty
     steps = [p.step for p in points]
     i = len(points) - 1 if index is None else max(0, min(int(index), len(points) - 1))
     matrix = points[i].value
-    labels = ev.class_labels(store, run, len(matrix))
+    labels = ev.class_labels(store, run, len(matrix), prefix)
     sc = ev.scores(matrix, labels)
     summary = [html.Span(f"step {steps[i]}", className="eval-step"),
                html.Span(f"accuracy {sc.accuracy:.4f}", className="eval-accuracy"),
@@ -67,22 +88,29 @@ def step_view(run: str | None, index: int | None, normalised: bool) -> dict:
             "confusion": ev.confusion_figure(matrix, labels, normalised=normalised,
                                              step=steps[i]),
             "rows": sc.rows(), "summary": summary,
-            "pr": ev.pr_figure(store, run, steps[i], labels), "classes": labels}
+            "pr": ev.pr_figure(store, run, steps[i], labels, prefix), "classes": labels}
 
 
 def layout(runs: list[str] | None = None, run: str | None = None, step: str | None = None,
-           **_query) -> html.Div:
+           tag: str | None = None, **_query) -> html.Div:
     if not state.ready():
         return html.Div(cards.empty_state("Reading the logdir…", loading=True), className="page")
     store = state.store()
-    options = ev.evaluation_runs(store, runs or [])
+    runs = list(runs or [])
+    if run and run in store.runs() and run not in runs:
+        runs.append(run)  # a link names the run to show even when it is not ticked
+    options = options_for(runs)
     if not options:
         return html.Div(className="page", children=[cards.empty_state(
             "No evaluation for the selected runs: the hook logs a confusion matrix when it "
             "has validation data (Inspector(validation_data=...)).")])
-    chosen = run if run in options else default_run(options)
+    values = [o["value"] for o in options]
+    wanted = [v for v in values if split_key(v)[0] == run]
+    if tag:  # ?tag= picks one output's evaluation (evaluation/<output>/...)
+        wanted = [v for v in wanted if tag.startswith(split_key(v)[1])] or wanted
+    chosen = wanted[0] if wanted else default_key(options)
     index = None
-    steps = [p.step for p in ev.confusion_points(store, chosen)]
+    steps = [p.step for p in ev.confusion_points(store, *split_key(chosen))]
     if step is not None and str(step).lstrip("-").isdigit() and steps:
         index = max(0, min(range(len(steps)), key=lambda k: abs(steps[k] - int(step))))
     view = step_view(chosen, index, False)
@@ -119,7 +147,8 @@ def layout(runs: list[str] | None = None, run: str | None = None, step: str | No
                            className="ag-theme-alpine eval-table", style={"height": None}),
             ], class_name="card eval-card"),
             cards.card("Accuracy against baselines", [
-                dcc.Graph(id="eval-accuracy", figure=ev.accuracy_figure(store, chosen),
+                dcc.Graph(id="eval-accuracy",
+                          figure=ev.accuracy_figure(store, *split_key(chosen)),
                           config=GRAPH_CONFIG),
             ], class_name="card eval-card"),
             cards.card("PR curves per class", [
@@ -146,8 +175,9 @@ def register(app: dash.Dash) -> None:
                   Input("selected-runs", "data"), State("eval-run", "value"),
                   prevent_initial_call=True)
     def follow_selection(runs, current):
-        options = ev.evaluation_runs(state.store(), runs or [])
-        value = current if current in options else (default_run(options) if options else None)
+        options = options_for(runs or [])
+        values = [o["value"] for o in options]
+        value = current if current in values else (default_key(options) if options else None)
         return options, value if value != current else no_update
 
     @app.callback(Output("eval-step", "max"), Output("eval-step", "marks"),
@@ -157,29 +187,31 @@ def register(app: dash.Dash) -> None:
                   Output("eval-probes", "children"),
                   Input("eval-run", "value"), Input("eval-step", "value"),
                   Input("eval-norm", "value"), prevent_initial_call=True)
-    def show_step(run, index, norm):
+    def show_step(key, index, norm):
         new_run = ctx.triggered_id == "eval-run"
-        view = step_view(run, None if new_run else index, norm == "share")
+        view = step_view(key, None if new_run else index, norm == "share")
+        run, prefix = split_key(key)
         return (max(len(view["steps"]) - 1, 0), _marks(view["steps"]),
                 view["index"] if view["index"] != index else no_update, view["confusion"],
                 view["rows"], view["summary"], view["pr"],
-                ev.accuracy_figure(state.store(), run) if new_run and run else no_update,
+                ev.accuracy_figure(state.store(), run, prefix) if new_run and run else no_update,
                 html.Span("Click a confusion cell off the diagonal.", className="muted")
                 if new_run else no_update)
 
     @app.callback(Output("eval-probes", "children", allow_duplicate=True),
                   Input("eval-confusion", "clickData"), State("eval-run", "value"),
                   State("eval-step", "value"), prevent_initial_call=True)
-    def show_probes(click, run, index):
+    def show_probes(click, key, index):
+        run, prefix = split_key(key)
         if not click or not click.get("points") or not run:
             return no_update
         hit = click["points"][0]
         store = state.store()
-        points = ev.confusion_points(store, run)
+        points = ev.confusion_points(store, run, prefix)
         if not points:
             return no_update
         point = points[max(0, min(int(index or 0), len(points) - 1))]
-        labels = ev.class_labels(store, run, len(point.value))
+        labels = ev.class_labels(store, run, len(point.value), prefix)
         # Heatmap click events name the cell by its axis categories (the class names).
         if hit.get("y") not in labels or hit.get("x") not in labels:
             return no_update
@@ -187,7 +219,8 @@ def register(app: dash.Dash) -> None:
         count = int(point.value[true_id, pred_id])
         head = html.Div(f"true {labels[true_id]} → predicted {labels[pred_id]}: {count} of the "
                         f"evaluated examples at step {point.step}", className="probe-head")
-        examples = ev.misclassified(store, run, point.step, true_id, pred_id, labels)
+        examples = ev.misclassified(store, run, point.step, true_id, pred_id, labels,
+                                    prefix=prefix)
         if examples is None:
             return [head, html.Div("This run logged no probe predictions (the hook writes "
                                    "evaluation/probe_predictions).", className="muted")]
@@ -205,11 +238,12 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output("eval-curves", "children"), Input("eval-curves-show", "n_clicks"),
                   Input("eval-curves-metric", "value"), State("eval-run", "value"),
                   State("eval-step", "value"), prevent_initial_call=True)
-    def show_curves(clicks, metric, run, _index):
+    def show_curves(clicks, metric, key, _index):
+        run, prefix = split_key(key)
         if not clicks or not run:
             return no_update
         store = state.store()
-        points = ev.confusion_points(store, run)
-        classes = ev.class_labels(store, run, len(points[-1].value)) if points else []
-        return dcc.Graph(figure=ev.class_curves_figure(store, run, metric, classes),
+        points = ev.confusion_points(store, run, prefix)
+        classes = ev.class_labels(store, run, len(points[-1].value), prefix) if points else []
+        return dcc.Graph(figure=ev.class_curves_figure(store, run, metric, classes, prefix),
                          config=GRAPH_CONFIG, id="eval-curves-graph")

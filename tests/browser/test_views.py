@@ -25,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from tests.dashboards.test_samples_playground_data import write_samples
 from tests.dashboards.view_logs import CLASSES, write_trial
 
 from .conftest import wait_for
@@ -66,6 +67,7 @@ def views(tmp_path_factory):
     assert done.returncode == 0, done.stderr[-2000:]
     logs = {name: write_trial(root, f"sweep/{name}", {"lr": lr, "optimizer": "sgd"}, seed=i)
             for i, (name, lr) in enumerate((("a", 0.1), ("b", 0.2), ("c", 0.3)))}
+    write_samples(root)
     proc, url = _serve(root)
     yield url, logs, root
     proc.terminate()
@@ -165,7 +167,7 @@ def test_hparams_table_lists_trials_and_ticking_rows_selects_their_runs(driver, 
             '#hp-grid .ag-pinned-left-cols-container .ag-row')].map((e) => e.textContent);
         return r.length >= 4 ? r : null;""", what="trial rows")
     assert {"sweep/a", "sweep/b", "sweep/c"} <= set(runs)
-    assert len(runs) == 4  # and the playground run
+    assert len(runs) == 4  # and the playground run (lstm and ae log no hparams)
     _figure(driver, "hp-parallel", "parallel coordinates")
     imp = driver.find_element(By.ID, "hp-importance").text
     assert "lr" in imp
@@ -237,3 +239,45 @@ def test_compare_shows_hparam_differences_curves_and_confusion_matrices(driver, 
     curves = driver.execute_script("""return [...document.querySelectorAll(
         '.compare-curve .js-plotly-plot')].map((g) => g.layout.title.text)""")
     assert "validation/epoch/accuracy" in curves
+
+
+def test_playground_shows_boundary_and_neuron_maps_of_every_epoch_of_a_trainer_run(driver,
+                                                                                  views):
+    url, _, _ = views
+    driver.get(url + "/playground")
+    src = wait_for(driver, """const b = document.querySelector('.pg-boundary');
+        return b ? b.getAttribute('src') : null;""", what="decision boundary")
+    assert src.startswith("data:image/png")
+    layers = driver.execute_script("""return [...document.querySelectorAll('.pg-label')]
+        .map((e) => e.textContent)""")
+    assert "dense1 · 4 neurons" in layers and "dense2 · 4 neurons" in layers  # --depth 2 --width 4
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".pg-neurons img")) == 8
+    assert "epoch 3" in driver.find_element(By.CSS_SELECTOR, ".pg-title").text
+    driver.find_element(By.CSS_SELECTOR, "#pg-step [role='slider']").send_keys(Keys.HOME)
+    wait_for(driver, """const t = document.querySelector('.pg-title');
+        return t && t.textContent.includes('epoch 1 ');""", what="first epoch")
+    assert driver.find_element(By.CSS_SELECTOR, ".pg-boundary").get_attribute("src") != src
+    driver.find_element(By.ID, "pg-play").click()  # plays on from epoch 1
+    wait_for(driver, """const t = document.querySelector('.pg-title');
+        return t && t.textContent.includes('epoch 2 ');""", what="played to epoch 2")
+    driver.find_element(By.ID, "pg-play").click()
+
+
+def test_samples_show_text_per_temperature_and_reconstruction_pictures(driver, views):
+    url, _, _ = views
+    driver.get(url + "/samples")
+    heads = wait_for(driver, """const t = document.querySelector('.samples-table');
+        return t ? [...t.querySelectorAll('th')].map((e) => e.textContent) : null;""",
+                     what="text table")
+    assert heads == ["step", "temperature_0.5", "temperature_1.0", "temperature_1.5"]
+    cells = driver.execute_script("""return [...document.querySelectorAll(
+        '.samples-table tbody tr')].map((r) => [...r.querySelectorAll('td')]
+        .map((c) => c.textContent))""")
+    assert cells[2] == ["3", "epoch 3 at 0.5", "epoch 3 at 1.0", "epoch 3 at 1.5"]
+    wait_for(driver, """return [...document.querySelectorAll('.smp-card')].some((c) =>
+        c.textContent.includes('samples/reconstructions')
+        && c.querySelectorAll('img[src^="data:image/png"]').length === 4)""",
+             what="reconstruction pictures")
+    tags = driver.execute_script("""return [...document.querySelectorAll('.smp-card')]
+        .map((c) => c.textContent)""")
+    assert not any("other/picture" in t for t in tags)

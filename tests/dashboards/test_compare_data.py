@@ -47,6 +47,7 @@ def test_curve_figure_draws_one_line_per_run(store):
 
 
 def test_confusion_of_a_trial_is_its_validation_runs_last(store):
-    holder, point = cd.confusion_of(store, "a")
+    holder, prefix, point = cd.confusion_of(store, "a")
+    assert prefix == "evaluation/"
     assert holder == "a/validation" and point.step == 2
     assert cd.confusion_of(store, "a/train") is None
