@@ -78,7 +78,7 @@ def curve_figure(store: Store, runs: list[str], name: str, colors: dict[str, str
         where = curves_of(store, run).get(name)
         if where is None:
             continue
-        s = store.scalars(*where, max_points=1000)
+        s = ev.scalars_of(store, *where, max_points=1000)
         fig.add_trace(go.Scattergl(x=s.steps, y=s.values, name=run, mode="lines+markers",
                                    line={"color": colors.get(run)}))
     fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=280,

@@ -18,11 +18,24 @@ from dashboards.security import safe_image_uri
 from inspector.events import plugins as P
 from inspector.kinds import Kind
 from inspector.kinds import predictions as predictions_kind
-from inspector.store import Point, Store
+from inspector.store import Point, ScalarSeries, Store
 
 MAX_ANNOTATED_CLASSES = 30  # beyond this many classes the cells carry no numbers
 EVALUATION = "evaluation/"  # the prefix of a single-output model's evaluation tags
 CONFUSION_LEAF = P.TAG_CONFUSION[len(EVALUATION):]  # "confusion_matrix"
+
+
+def points_of(store: Store, kind: str, run: str, tag: str) -> list[Point]:
+    """Every point of a series, or [] when the run does not hold it (the store raises)."""
+    return store.series(kind, run, tag) if store.has(kind, run, tag) else []
+
+
+def scalars_of(store: Store, run: str, tag: str, **query) -> ScalarSeries:
+    """A scalar series, or an empty one when the run does not hold it."""
+    if store.has(Kind.SCALARS, run, tag):
+        return store.scalars(run, tag, **query)
+    e = np.empty(0)
+    return ScalarSeries(e.astype(np.int64), e, e)
 
 
 def tag_for(prefix: str, tag: str) -> str:
@@ -80,7 +93,7 @@ def class_labels(store: Store, run: str, size: int, prefix: str = EVALUATION) ->
 
 def confusion_points(store: Store, run: str, prefix: str = EVALUATION) -> list[Point]:
     """Every logged confusion matrix of ``run`` (int64 ``[C, C]``), in step order."""
-    return store.series(Kind.CONFUSION, run, prefix + CONFUSION_LEAF)
+    return points_of(store, Kind.CONFUSION, run, prefix + CONFUSION_LEAF)
 
 
 def scores(matrix: np.ndarray, labels: list[str]) -> ClassScores:
@@ -151,7 +164,7 @@ def accuracy_figure(store: Store, run: str, prefix: str = EVALUATION) -> go.Figu
     for tag, name, dash in ((P.TAG_ACCURACY, "accuracy", "solid"),
                             (P.TAG_BASELINE_MOST_FREQUENT, "most frequent class", "dash"),
                             (P.TAG_BASELINE_RANDOM, "random guess", "dot")):
-        s = store.scalars(run, tag_for(prefix, tag))
+        s = scalars_of(store, run, tag_for(prefix, tag))
         if len(s.steps):
             fig.add_trace(go.Scatter(x=s.steps, y=s.values, name=name, mode="lines+markers",
                                      line={"dash": dash}))
@@ -169,7 +182,7 @@ def class_curves_figure(store: Store, run: str, metric: str, classes: list[str],
                             "f1": P.TAG_F1}[metric])
     fig = go.Figure()
     for name in classes:
-        s = store.scalars(run, base + name.replace("/", "_"))
+        s = scalars_of(store, run, base + name.replace("/", "_"))
         if len(s.steps):
             fig.add_trace(go.Scatter(x=s.steps, y=s.values, name=name, mode="lines+markers"))
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=320,
@@ -196,7 +209,7 @@ def pr_figure(store: Store, run: str, step: int, classes: list[str] | None = Non
     fig = go.Figure()
     base = tag_for(prefix, P.TAG_PR_CURVE)
     for tag in pr_tags(store, run, classes, prefix):
-        point = last_at_or_before(store.series(Kind.PR_CURVES, run, tag), step)
+        point = last_at_or_before(points_of(store, Kind.PR_CURVES, run, tag), step)
         if point is None:
             continue
         v = np.asarray(point.value, np.float64)
@@ -236,7 +249,7 @@ def probe_predictions(store: Store, run: str, step: int, prefix: str = EVALUATIO
     """(``ProbePredictions``, metadata) of ``run`` at the last step at or before ``step``, or
     None when the run logged none (older logs, non-classifiers)."""
     tag = tag_for(prefix, predictions_kind.TAG)
-    point = last_at_or_before(store.series(Kind.PREDICTIONS, run, tag), step)
+    point = last_at_or_before(points_of(store, Kind.PREDICTIONS, run, tag), step)
     if point is None:
         return None
     info = store.tag_info(run, tag)
@@ -257,7 +270,8 @@ def misclassified(store: Store, run: str, step: int, true_id: int, predicted_id:
     names = list(getattr(meta, "labels", ()) or ()) or labels
     images: list[bytes] = []
     for candidate in _neighbour_runs(run, store.runs()):
-        point = last_at_or_before(store.series(Kind.IMAGES, candidate, inputs_tag), step)
+        point = last_at_or_before(points_of(store, Kind.IMAGES, candidate, inputs_tag),
+                                  step)
         if point is not None:
             images = list(point.value.encoded)
             break

@@ -71,25 +71,12 @@ def _under(run: str, root: str) -> bool:
     return root == "." or run == root or run.startswith(root + "/")
 
 
-def last_values(store: Store, run: str, tags: list[str]) -> dict[str, tuple[float, float, float]]:
-    """{tag: (last, min, max)} of the run's scalar ``tags`` (NaN-free min and max; NaN when a
-    series holds none). A stand-in until the store answers per-run last values itself."""
-    out = {}
-    for tag in tags:
-        s = store.scalars(run, tag)
-        if not len(s.values):
-            continue
-        finite = s.values[np.isfinite(s.values)]
-        lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (math.nan,) * 2
-        out[tag] = (float(s.values[-1]), lo, hi)
-    return out
-
-
 def trials(store: Store) -> list[Trial]:
     """Every trial of the logdir, by name, with its final and best metrics."""
     own = own_hparams(store)
     runs = store.runs()
-    scalar_tags = store.tags(Kind.SCALARS)
+    # One pass over the store's per-series summaries (cached there per series).
+    summaries = store.last_values(Kind.SCALARS)
     children_with_hparams: dict[str, list[str]] = {}
     for run in own:
         children_with_hparams.setdefault(_parent(run), []).append(run)
@@ -105,11 +92,12 @@ def trials(store: Store) -> list[Trial]:
         trial = Trial(name, root, members, hp)
         for run in members:
             prefix = "" if run == root else (run if root == "." else run[len(root) + 1:]) + "/"
-            tags = [t for t in scalar_tags.get(run, []) if is_metric(t)]
-            for tag, (last, lo, hi) in last_values(store, run, tags).items():
+            for tag, lv in summaries.get(run, {}).items():
+                if not is_metric(tag):
+                    continue
                 metric = prefix + tag
-                trial.final[metric] = last
-                trial.best[metric] = lo if lower_is_better(metric) else hi
+                trial.final[metric] = float(lv.value)
+                trial.best[metric] = float(lv.min if lower_is_better(metric) else lv.max)
         out.append(trial)
     return out
 

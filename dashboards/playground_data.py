@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dashboards.evaluation_data import last_at_or_before
+from dashboards.evaluation_data import last_at_or_before, points_of, scalars_of
 from dashboards.security import safe_image_uri
 from inspector.events import plugins as P
 from inspector.kinds import Kind
@@ -43,18 +43,18 @@ def playground_runs(store: Store, runs: list[str]) -> list[str]:
 
 def steps(store: Store, run: str) -> list[int]:
     """The epochs whose decision boundary ``run`` logged."""
-    return [p.step for p in store.series(Kind.IMAGES, run, BOUNDARY_TAG)]
+    return [p.step for p in points_of(store, Kind.IMAGES, run, BOUNDARY_TAG)]
 
 
 def _uris(store: Store, run: str, tag: str, step: int) -> list[str]:
-    point = last_at_or_before(store.series(Kind.IMAGES, run, tag), step)
+    point = last_at_or_before(points_of(store, Kind.IMAGES, run, tag), step)
     if point is None:
         return []
     return [u for u in (safe_image_uri(b)[0] for b in point.value.encoded) if u]
 
 
 def _loss(store: Store, run: str, step: int) -> float | None:
-    s = store.scalars(run, P.TAG_EPOCH + "loss")
+    s = scalars_of(store, run, P.TAG_EPOCH + "loss")
     hits = [float(v) for st, v in zip(s.steps, s.values, strict=True) if st <= step]
     return hits[-1] if hits else None
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dashboards.evaluation_data import last_at_or_before, points_of
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
 from inspector.kinds import Kind
@@ -217,7 +218,7 @@ def load(store: Store, item: EmbeddingSet, step_index: int | None = None) -> Emb
             labels += [""] * (len(vectors) - len(labels))
         return Embedding(vectors, labels, sprite_images(item.sprite_path, item.sprite_dim,
                                                         len(vectors)))
-    points = store.series(Kind.EMBEDDINGS, item.run, item.tag)
+    points = points_of(store, Kind.EMBEDDINGS, item.run, item.tag)
     if not points:
         raise InspectorError(f"{item.run} has no embeddings {item.tag} any more")
     i = len(points) - 1 if step_index is None else max(0, min(step_index, len(points) - 1))
@@ -227,16 +228,18 @@ def load(store: Store, item: EmbeddingSet, step_index: int | None = None) -> Emb
     labels = [""] * len(vectors)
     labels_tag = getattr(meta, "labels_tag", "")
     if labels_tag:
-        ids = [p for p in store.series(Kind.TENSORS, item.run, labels_tag) if p.step == point.step]
+        ids = [p for p in points_of(store, Kind.TENSORS, item.run, labels_tag)
+               if p.step == point.step]
         if ids:
             names = list(getattr(meta, "label_names", ()) or ())
             labels = [names[k] if 0 <= k < len(names) else str(k)
                       for k in np.asarray(ids[-1].value).reshape(-1).astype(int).tolist()]
     images = []
-    pics = [p for p in store.series(Kind.IMAGES, item.run, item.tag + IMAGES_SUFFIX)
-            if p.step == point.step]
-    if pics:
-        images = list(pics[-1].value.encoded)
+    # The pictures of the same samples may be logged once (the first evaluation) or every time.
+    pics = last_at_or_before(points_of(store, Kind.IMAGES, item.run, item.tag + IMAGES_SUFFIX),
+                             point.step)
+    if pics is not None:
+        images = list(pics.value.encoded)
     return Embedding(vectors, labels, images, point.step)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dashboards.evaluation_data import points_of
 from inspector.events import plugins as P
 from inspector.kinds import Kind
 from inspector.store import Store
@@ -65,7 +66,7 @@ def text_table(store: Store, run: str, tags: list[str], max_rows: int = MAX_ROWS
     columns = column_order(tags)
     by_step: dict[int, dict[str, str]] = {}
     for tag in columns:
-        for point in store.series(Kind.TEXT, run, tag):
+        for point in points_of(store, Kind.TEXT, run, tag):
             by_step.setdefault(point.step, {})[tag] = as_text(point.value)
     steps = sorted(by_step)[-max_rows:]
     return TextTable(run, columns, [(s, [by_step[s].get(t, "") for t in columns])

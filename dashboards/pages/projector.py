@@ -77,7 +77,8 @@ def view(key: str | None, runs: list[str], step_index, method: str, dims: int):
         return html.Div("Pick a set of embeddings.", className="muted"), 0, 0, {}
     steps = []
     if item.run:
-        steps = [p.step for p in state.store().series(Kind.EMBEDDINGS, item.run, item.tag)]
+        steps = [p.step for p in proj.points_of(state.store(), Kind.EMBEDDINGS, item.run,
+                                                 item.tag)]
     index = len(steps) - 1 if step_index is None else max(0, min(int(step_index),
                                                                  len(steps) - 1))
     try:

@@ -25,7 +25,7 @@ PREFIX = "smp"
 
 
 def render(run: str, tag: str, index: int) -> list:
-    points = state.store().series(Kind.IMAGES, run, tag)
+    points = sd.points_of(state.store(), Kind.IMAGES, run, tag)
     if not points:
         return [html.Div("No pictures.", className="muted")]
     point = points[min(index, len(points) - 1)]
