@@ -21,19 +21,21 @@ from werkzeug.serving import make_server
 
 from dashboards import state
 from dashboards.components import run_picker
-from dashboards.security import TokenGate, check_bind
+from dashboards.security import TokenGate, check_bind, check_tls
 from inspector.errors import InspectorError
+from inspector.remote import open_logdir
 from inspector.store import Store
 
 HERE = Path(__file__).parent
 
 
 def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0,
-               token: str | None = None) -> dash.Dash:
+               token: str | None = None, tls: bool = False) -> dash.Dash:
     """A Dash app serving ``logdir``; starts the thread that re-reads it every
     ``reload_interval`` seconds (None: no thread, the caller reloads the store). With
-    ``token``, every request must carry it."""
-    if not os.path.isdir(logdir):
+    ``token``, every request must carry it (``tls``: its cookie is marked Secure)."""
+    fs, root = open_logdir(logdir)
+    if not fs.isdir(root):
         raise InspectorError(f"logdir {os.fspath(logdir)!r} is not a directory; pass an "
                              "existing directory (trainers write to logs/ by default)")
     state.install(Store(logdir), reload_interval)
@@ -51,7 +53,7 @@ def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0
     run_picker.register(app)
     _register_live(app)
     if token:
-        app.server.wsgi_app = TokenGate(app.server.wsgi_app, token)
+        app.server.wsgi_app = TokenGate(app.server.wsgi_app, token, secure=tls)
     return app
 
 
@@ -166,18 +168,23 @@ class _Dispatch:
 
 
 def serve(logdir: str | os.PathLike, host: str = "127.0.0.1", port: int = 8050,
-          token: str | None = None, reload_interval: float = 1.0) -> None:
-    """Serve the dashboard until interrupted. Refuses a non-loopback ``host`` without a
-    token, and a port already in use, with one-line ``InspectorError`` messages."""
+          token: str | None = None, reload_interval: float = 1.0,
+          certfile: str | None = None, keyfile: str | None = None) -> None:
+    """Serve the dashboard until interrupted, over HTTPS when ``certfile`` and ``keyfile``
+    (PEM) are given. Refuses a non-loopback ``host`` without a token, unreadable TLS files
+    and a port already in use, with one-line ``InspectorError`` messages."""
     check_bind(host, token)
+    tls = check_tls(certfile, keyfile)
     dispatch = _Dispatch()
     sock = _listen(host, port)
-    server = make_server(host, port, dispatch, threaded=True, fd=sock.fileno())
+    server = make_server(host, port, dispatch, threaded=True, fd=sock.fileno(), ssl_context=tls)
     try:
-        dispatch.app = create_app(logdir, reload_interval=reload_interval, token=token).server
+        dispatch.app = create_app(logdir, reload_interval=reload_interval, token=token,
+                                  tls=tls is not None).server
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         shown = f"[{host}]" if ":" in host else host
-        print(f"Inspector serving {os.fspath(logdir)} at http://{shown}:{port}/"
+        scheme = "https" if tls else "http"
+        print(f"Inspector serving {os.fspath(logdir)} at {scheme}://{shown}:{port}/"
               + (f"?token={token}" if token else ""), flush=True)
         server.serve_forever()
     finally:

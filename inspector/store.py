@@ -21,7 +21,8 @@ import numpy as np
 
 from inspector.events import plugins as P
 from inspector.events.decode import Item, TagInfo, UndecodableEvent, decode_event
-from inspector.logdir import Batch, Damage, FileSystem, FileTail, LocalFileSystem, discover_runs
+from inspector.logdir import Batch, Damage, FileSystem, FileTail, discover_runs
+from inspector.remote import open_logdir
 
 
 @dataclass
@@ -153,7 +154,11 @@ class Store:
 
     def __init__(self, logdir: str | os.PathLike, fs: FileSystem | None = None) -> None:
         self.logdir = os.fspath(logdir)
-        self._fs = fs or LocalFileSystem()
+        if fs is None:
+            fs, self._root = open_logdir(self.logdir)
+        else:
+            self._root = self.logdir
+        self._fs = fs
         self._runs: dict[str, _Run] = {}
         self._lock = threading.RLock()
         self._reload_lock = threading.Lock()
@@ -164,7 +169,7 @@ class Store:
     def reload(self) -> int:
         """Read new bytes of every event file (new runs and files included).
         Returns the store version after reading (it grows whenever anything changed)."""
-        found = discover_runs(self.logdir, self._fs)
+        found = discover_runs(self._root, self._fs)
         # Reading happens outside the query lock (only decoded batches are ingested under it),
         # so queries stay quick while a large logdir is read; one reload runs at a time.
         with self._reload_lock:
