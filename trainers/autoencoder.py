@@ -216,8 +216,8 @@ def train_stacked(config: AutoencoderConfig, run: RunDir, dataset: Dataset) -> R
             x = np.asarray(layer(x))
         return x.reshape(-1, *dataset.input_shape)
 
-    phase_config = dataclasses.replace(config, epochs=config.pretrain_epochs)
     for k, units in enumerate(sizes if config.pretrain_epochs else [], start=1):
+        phase_config = dataclasses.replace(config, epochs=config.pretrain_epochs)
         task = unlabelled(dataset, *(encode(getattr(dataset, f"x_{p}"))
                                      for p in ("train", "val", "test")), labels=k == 1)
         bounded = k == 1 or config.activation == "sigmoid"

@@ -21,6 +21,8 @@ from trainers.common import OPTIMIZERS, RunDir, RunResult, TrainConfig, fit, loa
 from trainers.data import Dataset
 from trainers.registry import register
 
+PROBE_TEXTS = 4  # the hook records hidden states and gates of its first 4 probe sequences
+
 
 @dataclass
 class LstmConfig(TrainConfig):
@@ -99,10 +101,12 @@ def build(config: LstmConfig, dataset: Dataset):
     return keras.Model(inputs, outputs, name="char_lstm")
 
 
-def text_samples(config: LstmConfig, vocab: list[str]):
+def text_samples(config: LstmConfig, vocab: list[str], probes: np.ndarray):
     """``samples`` for the hook: one text per temperature, ``samples/text/t=<T>``, each
     ``--prompt`` followed by ``--sample-length`` characters drawn one at a time from the
-    model's next-character distribution sharpened (T < 1) or flattened (T > 1) as p^(1/T)."""
+    model's next-character distribution sharpened (T < 1) or flattened (T > 1) as p^(1/T);
+    at the first epoch also ``samples/probe_text``, the ``probes`` (the first validation
+    windows, whose hidden states and gates the hook records) as text, one per line."""
     import tensorflow as tf
 
     temps = temperatures(config)
@@ -137,9 +141,14 @@ def text_samples(config: LstmConfig, vocab: list[str]):
                 ids[row] = rng.choice(len(p), p=p / p.sum())
             written.append(ids.copy())
         texts = np.stack(written, axis=1) if written else np.zeros((n, 0), np.int64)
-        return {f"text/t={config.temperatures[row]}":
-                "```python\n" + config.prompt + data.decode_text(texts[row], vocab) + "\n```"
-                for row in range(n)}
+        out = {f"text/t={config.temperatures[row]}":
+               "```python\n" + config.prompt + data.decode_text(texts[row], vocab) + "\n```"
+               for row in range(n)}
+        if epoch <= 1:
+            lines = [f"probe {i}: " + data.decode_text(p, vocab).replace("\n", "\u23ce")
+                     for i, p in enumerate(probes)]
+            out["probe_text"] = "```\n" + "\n".join(lines) + "\n```"
+        return out
 
     return samples
 
@@ -153,7 +162,7 @@ def train(config: LstmConfig, run: RunDir) -> RunResult:
                              f"{''.join(missing)!r}")
     return fit(build(config, dataset), dataset, config, run,
                metrics=["accuracy", perplexity_class()()],
-               samples=text_samples(config, dataset.class_names))
+               samples=text_samples(config, dataset.class_names, dataset.x_val[:PROBE_TEXTS]))
 
 
 register("lstm", family="sequence", config_cls=LstmConfig, build=build, train=train,

@@ -150,3 +150,10 @@ def test_rbm_pretrains_the_classifier_it_then_fine_tunes(tmp_path):
     assert store.series(Kind.KERNELS, "rbm/r/pretrain-2/train", P.TAG_KERNELS + "rbm")[-1] \
         .value.shape == (32, 16)
     assert 0 <= store.scalars("rbm/r/finetune", "test/accuracy").values[-1] <= 1
+
+
+def test_no_pretraining_trains_the_same_classifier_from_scratch(tmp_path):
+    store = train(tmp_path, "autoencoder", "--stacked", "--hidden", "32,16",
+                  "--pretrain-epochs", "0", "--epochs", "1")
+    assert not [r for r in store.runs() if "pretrain" in r]
+    assert 0 <= store.scalars("autoencoder/r/finetune", "test/accuracy").values[-1] <= 1
