@@ -66,24 +66,38 @@ class AutoencoderConfig(TrainConfig):
 
 @functools.cache
 def reconstruction_model_class() -> type:
-    """``ReconstructionModel``: a functional Keras model trained to give back its input.
+    """``ReconstructionModel(inputs, outputs, code=None, sparsity=0.0)``: a functional Keras
+    model trained to give back its input.
 
-    The loss compares the output with the input ``x`` (clean: noise layers act inside the
-    model), plus the model's activity penalties; ``y``, when given, is never read, so class
-    labels can ride along for the hook's probes and embeddings. Tracks the metric
-    ``reconstruction_error``, the mean squared error per value without penalties."""
+    The loss is the mean squared error between the output and the input ``x`` (clean: noise
+    layers act inside the model) plus, with ``sparsity``, ``sparsity * sum(|code|)`` per
+    example for the ``code`` tensor of the clean input. ``y``, when given, is never read, so
+    class labels can ride along for the hook's probes and embeddings. Tracks the metric
+    ``reconstruction_error`` (the mean squared error alone).
+
+    The penalty is computed here, not with an activity regularizer: those collect their
+    loss tensors on the layer during every call, so a model traced on another thread (as
+    the hook traces its graphs) would hand the training step a tensor of a foreign graph."""
     import keras
     from keras import ops
 
     class ReconstructionModel(keras.Model):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
+        def __init__(self, inputs, outputs, *, code=None, sparsity: float = 0.0, **kwargs):
+            super().__init__(inputs, outputs, **kwargs)
             self.reconstruction_error = keras.metrics.Mean(name="reconstruction_error")
+            self.sparsity = float(sparsity)
+            # A plain function, not an attribute Keras tracks: the layers are the model's.
+            code_model = keras.Model(inputs, code) if code is not None and sparsity else None
+            self.code_activity = (lambda x: code_model(x, training=False)) if code_model \
+                else None
 
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
                          training=True):
             loss = ops.mean(ops.square(y_pred - x))
-            for penalty in self.losses:
+            if self.code_activity is not None:
+                code = ops.reshape(self.code_activity(x), (ops.shape(x)[0], -1))
+                loss = loss + self.sparsity * ops.mean(ops.sum(ops.abs(code), axis=1))
+            for penalty in self.losses:  # weight penalties (--l2)
                 loss = loss + penalty
             return loss
 
@@ -94,10 +108,9 @@ def reconstruction_model_class() -> type:
     return ReconstructionModel
 
 
-def _code_regularizer(config: AutoencoderConfig):
-    import keras
-
-    return keras.regularizers.L1(config.sparsity) if config.sparse else None
+def _reconstruction_model(config: AutoencoderConfig, inputs, outputs, code, name: str):
+    return reconstruction_model_class()(inputs, outputs, code=code, name=name,
+                                        sparsity=config.sparsity if config.sparse else 0.0)
 
 
 def build(config: AutoencoderConfig, dataset: Dataset):
@@ -117,25 +130,24 @@ def build(config: AutoencoderConfig, dataset: Dataset):
                                  f"{shape[0]}x{shape[1]}")
         f = config.filters
         x = layers.Conv2D(f, 3, strides=2, padding="same", activation=act, name="conv1")(x)
-        x = layers.Conv2D(f // 2, 3, strides=2, padding="same", activation=act, name="code",
-                          activity_regularizer=_code_regularizer(config))(x)  # [b, 7, 7, f/2]
+        x = code = layers.Conv2D(f // 2, 3, strides=2, padding="same", activation=act,
+                                 name="code")(x)                                # [b, 7, 7, f/2]
         x = layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation=act,
                                    name="deconv1")(x)                           # [b, 14, 14, f]
         outputs = layers.Conv2DTranspose(shape[-1], 3, strides=2, padding="same",
                                          activation="sigmoid", name="reconstruction")(x)
     else:
-        *encoder, code = layer_sizes(config.hidden)
+        *encoder, code_units = layer_sizes(config.hidden)
         x = layers.Flatten(name="flatten")(x)                                   # [b, 784]
         for i, units in enumerate(encoder, start=1):
             x = layers.Dense(units, activation=act, name=f"encoder{i}")(x)      # [b, 256]
-        x = layers.Dense(code, activation=act, name="code",
-                         activity_regularizer=_code_regularizer(config))(x)     # [b, 64]
+        x = code = layers.Dense(code_units, activation=act, name="code")(x)     # [b, 64]
         for i, units in reversed(list(enumerate(encoder, start=1))):
             x = layers.Dense(units, activation=act, name=f"decoder{i}")(x)      # [b, 256]
         x = layers.Dense(int(np.prod(shape)), activation="sigmoid", name="pixels")(x)
         outputs = layers.Reshape(shape, name="reconstruction")(x)               # [b, 28, 28, 1]
     name = "conv_autoencoder" if config.conv else "autoencoder"
-    return reconstruction_model_class()(inputs, outputs, name=name)
+    return _reconstruction_model(config, inputs, outputs, code, name)
 
 
 def reconstruction_samples(config: AutoencoderConfig, images: np.ndarray, *, encode=None,
@@ -185,12 +197,11 @@ def build_layer(config: AutoencoderConfig, input_shape: tuple[int, ...], units: 
     if config.denoising:
         x = layers.GaussianNoise(config.noise, name="noise")(x)
     x = layers.Flatten(name="flatten")(x)                                       # [b, in]
-    x = layers.Dense(units, activation=config.activation, name="code",
-                     activity_regularizer=_code_regularizer(config))(x)         # [b, units]
+    x = code = layers.Dense(units, activation=config.activation, name="code")(x)  # [b, units]
     x = layers.Dense(int(np.prod(input_shape)), activation="sigmoid" if bounded else None,
                      name="decoder")(x)                                         # [b, in]
     outputs = layers.Reshape(input_shape, name="reconstruction")(x)
-    return reconstruction_model_class()(inputs, outputs, name=f"autoencoder_layer{layer}")
+    return _reconstruction_model(config, inputs, outputs, code, f"autoencoder_layer{layer}")
 
 
 def train_stacked(config: AutoencoderConfig, run: RunDir, dataset: Dataset) -> RunResult:
