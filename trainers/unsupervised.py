@@ -59,14 +59,18 @@ def labelled_share(dataset: Dataset, fraction: float) -> Dataset:
 def unlabelled(dataset: Dataset, x_train: np.ndarray, x_val: np.ndarray,
                x_test: np.ndarray, labels: bool) -> Dataset:
     """A reconstruction task on the given inputs: task "reconstruction" (no classification
-    evaluation), with the class labels kept beside the inputs when ``labels`` (the hook then
-    picks class-balanced probes and logs the code layer's embeddings with labels; the
-    reconstruction loss never reads them) and ``None`` otherwise."""
-    keep = (lambda y: y) if labels else (lambda y: None)  # noqa: E731
+    evaluation). The targets are the class labels when ``labels`` (the hook then picks
+    class-balanced probes and logs the code layer's embeddings with labels), else the inputs
+    themselves; the reconstruction loss reads neither, it compares the output with the
+    input."""
+    def targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return y if labels else x
+
     return dataclasses.replace(
-        dataset, x_train=x_train, y_train=keep(dataset.y_train), x_val=x_val,
-        y_val=keep(dataset.y_val), x_test=x_test, y_test=keep(dataset.y_test),
-        input_shape=tuple(x_train.shape[1:]), task="reconstruction")
+        dataset, x_train=x_train, y_train=targets(x_train, dataset.y_train), x_val=x_val,
+        y_val=targets(x_val, dataset.y_val), x_test=x_test,
+        y_test=targets(x_test, dataset.y_test), input_shape=tuple(x_train.shape[1:]),
+        task="reconstruction")
 
 
 def sub_run(run: RunDir, phase: str) -> RunDir:
