@@ -49,7 +49,7 @@ class AutoencoderConfig(TrainConfig):
                              "the rbm pre-trains)", choices=ACTIVATIONS)
     conv: bool = option(False, "convolutional: conv 3x3/2 x filters, conv 3x3/2 x filters/2 "
                         "(the code), then transposed convolutions back")
-    filters: int = option(16, "filters of the first convolution (--conv)", minimum=2, quick=8)
+    filters: int = option(16, "filters of the first convolution (--conv)", minimum=2)
     denoising: bool = option(False, "denoising: add gaussian noise to the input while "
                              "training; the clean input is the target")
     noise: float = option(0.3, "std of the input noise of --denoising", minimum=0)
