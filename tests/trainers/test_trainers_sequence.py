@@ -86,3 +86,10 @@ def test_lstm_targets_are_the_windows_shifted_by_one_character():
     model = lstm.build(lstm.LstmConfig(units=8, embedding=4), ds)
     assert model.output.shape[1:] == (None, ds.num_classes)
     assert model.get_layer("lstm").cell.units == 8
+
+
+def test_the_four_unsupervised_and_sequence_trainers_are_in_the_demo_curriculum():
+    from trainers import registry
+
+    curriculum = registry.demo_curriculum()
+    assert curriculum[-4:] == ["autoencoder", "rbm", "rnn", "lstm"]
