@@ -12,11 +12,12 @@ import errno
 import logging
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, clientside_callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from werkzeug.serving import make_server
 
 from dashboards import state
@@ -38,8 +39,6 @@ def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0
     if not fs.isdir(root):
         raise InspectorError(f"logdir {os.fspath(logdir)!r} is not a directory; pass an "
                              "existing directory (trainers write to logs/ by default)")
-    state.install(Store(logdir), reload_interval)
-    _forget_unserved_callbacks()
     app = dash.Dash(
         "dashboards", use_pages=True, pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"), title="Inspector", update_title=None,
@@ -48,29 +47,32 @@ def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0
         # holds the right cards (no extra round trip before the first chart).
         routing_callback_inputs={"runs": State("selected-runs", "data")},
     )
+    state.Inspection.start(Store(logdir), reload_interval).attach(app.server)
     poll_ms = int(max(250, min(1000, (reload_interval or 1.0) * 500)))
     app.layout = lambda: shell(poll_ms)
     run_picker.register(app)
     _register_live(app)
+    _register_pages(app)
     if token:
         app.server.wsgi_app = TokenGate(app.server.wsgi_app, token, secure=tls)
     return app
 
 
-def _forget_unserved_callbacks() -> None:
-    # Page modules register with `dash.callback`, which collects into a process-wide list
-    # that an app takes over at its first request. An app built earlier in this process but
-    # never served (tests, a failed start) would otherwise leave duplicates behind.
-    from dash import _callback
-
-    _callback.GLOBAL_CALLBACK_LIST.clear()
-    _callback.GLOBAL_CALLBACK_MAP.clear()
+def _register_pages(app: dash.Dash) -> None:
+    """Each page module's callbacks, on this app: a page defines ``register(app)`` (callbacks
+    made with ``app.callback``, never ``dash.callback``, whose process-wide list would be
+    taken over by whichever app is served first)."""
+    for page in dash.page_registry.values():
+        module = sys.modules.get(page["module"])
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
 
 
 def shell(poll_ms: int) -> html.Div:
     ready = state.ready()
     store = state.store()
-    runs = store.runs() if ready else []
+    runs = run_picker.runs_with_data(store) if ready else []
     state.run_colors(runs)  # colours follow discovery order
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
     nav = [dcc.Link(p["name"], href=p["relative_path"], className="nav-link",
@@ -122,20 +124,20 @@ def _register_live(app: dash.Dash) -> None:
         version = store.version
         if cursor is not None and version == cursor:
             return dash.no_update, dash.no_update, status(True), dash.no_update
-        runs = store.runs()
+        runs = run_picker.runs_with_data(store)
         state.run_colors(runs)
         changed = store.changed_since(cursor if cursor is not None and cursor >= 0 else 0)
         return (version, {"from": cursor, "version": version, "changed": changed},
                 status(True), runs if runs != known_runs else dash.no_update)
 
-    clientside_callback(
+    app.clientside_callback(
         """(path) => {
             const ids = dash_clientside.callback_context.outputs_list.map((o) => o.id);
             return ids.map((id) => 'nav-link' + (id.path === path ? ' active' : ''));
         }""",
         Output({"type": "nav", "path": dash.ALL}, "className"), Input("url", "pathname"))
-    clientside_callback(dash.ClientsideFunction("curves", "viewport"),
-                        Output("viewport", "data"), Input("url", "pathname"))
+    app.clientside_callback(dash.ClientsideFunction("curves", "viewport"),
+                            Output("viewport", "data"), Input("url", "pathname"))
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -190,6 +192,5 @@ def serve(logdir: str | os.PathLike, host: str = "127.0.0.1", port: int = 8050,
     finally:
         server.server_close()
         sock.close()
-        reloader = state.reloader()
-        if reloader is not None:
-            reloader.stop()
+        if dispatch.app is not None:
+            state.of(dispatch.app).stop()

