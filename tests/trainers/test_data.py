@@ -111,7 +111,7 @@ def test_offline_mnist_says_so_in_one_line_and_returns_the_subset(capsys):
 def test_the_fallback_notice_is_printed_once_per_process(capsys):
     data.load("mnist", offline=True)
     data.load("mnist", offline=True)  # a sweep's next run
-    assert capsys.readouterr().err.count("full MNIST") == 1
+    assert capsys.readouterr().err.count("full MNIST not used") == 1
 
 
 def test_inspector_offline_env_forces_the_subset(capsys):
