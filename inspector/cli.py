@@ -59,11 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.add_argument("--runs", metavar="REGEX", help="only runs whose name matches")
     export.add_argument("--tags", metavar="REGEX", help="only tags that match")
+    export.add_argument("--include-superseded", action="store_true",
+                        help="also write points a restarted run logged again (left out by "
+                        "default), with a 'superseded' column")
 
     info = sub.add_parser(
         "info", help="list runs, tags and any damage found in a logdir",
-        description="Read a logdir and print its runs, the series of each kind, and every "
-        "damaged or incomplete byte range.")
+        description="Read a logdir and print its runs, the series of each kind, every "
+        "restart (points superseded by a resumed run), every damaged or incomplete byte range, "
+        "and the values that failed to decode, counted per reason.")
     info.add_argument("logdir", help="directory holding runs (searched recursively)")
 
     demo = sub.add_parser(
@@ -202,16 +206,18 @@ def _cmd_export(args) -> int:
 
     store = Store(args.logdir)
     store.reload()
+    extra = {"include_superseded": args.include_superseded}
     if args.output:
         with open(args.output, "w", newline="") as out:
-            n = write_scalars(store, out, args.format, args.runs, args.tags)
+            n = write_scalars(store, out, args.format, args.runs, args.tags, **extra)
         print(f"wrote {n} rows to {args.output}", file=sys.stderr)
     else:
-        write_scalars(store, sys.stdout, args.format, args.runs, args.tags)
+        write_scalars(store, sys.stdout, args.format, args.runs, args.tags, **extra)
     return 0
 
 
 def _cmd_info(args) -> int:
+    from inspector.hook_warnings import hook_warnings
     from inspector.store import Store
 
     store = Store(args.logdir)
@@ -221,16 +227,30 @@ def _cmd_info(args) -> int:
     print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
           f"read in {time.perf_counter() - t0:.2f} s")
     damage = store.damage()
+    not_logged = hook_warnings(store)
+    failed = False
     for run in runs:
         kinds = store.kinds(run)
         summary = ", ".join(f"{len(tags)} {kind}" for kind, tags in sorted(kinds.items()))
         print(f"  {run}: {summary or 'no series (empty event files; the dashboard hides it)'}")
         for d in damage.get(run, []):
             print(f"    damage: {d.describe()}")
-        for p in store.purges(run):
-            print(f"    restart: {p.kind} {p.tag!r} re-logged from step {p.from_step}; "
-                  f"{p.dropped} orphaned points replaced")
-    return 1 if any(d.reason != "pending" for ds in damage.values() for d in ds) else 0
+        for line in not_logged.get(run, []):
+            print(f"    not logged: {line}")
+        for r in store.restarts(run):
+            why = "SessionLog.START" if r.reason == "session_start" else \
+                "started after all earlier data, steps go back"
+            print(f"    restart: {os.path.basename(r.file)} ({why}): {r.superseded} earlier "
+                  f"points of {r.series} series superseded, from step {r.from_step} "
+                  "(kept; export --include-superseded shows them)")
+        health = store.health(run)
+        if health.decode_errors:
+            failed = True
+            print(f"    decode errors: {health.decode_errors} values could not be decoded")
+            for reason, count in sorted(health.reasons.items(), key=lambda x: -x[1])[:10]:
+                print(f"      {count} x {reason}")
+    failed |= any(d.reason != "pending" for ds in damage.values() for d in ds)
+    return 1 if failed else 0
 
 
 def _cmd_demo(args) -> int:

@@ -105,6 +105,11 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
     ])
 
 
+def step_ranges(relayout, view, runs: list[str], tag: str, xmode: str):
+    """``curves_data.step_ranges`` on the served store: per-run step windows of a zoom."""
+    return data.step_ranges(state.store(), relayout, view, runs, tag, xmode)
+
+
 def card_data(relayout, xmode, agg, visible, view, runs, viewport, graph_id):
     """A card's payload: when it is asked for (near the view, new selection), zoomed, or
     switched to another x axis while zoomed."""
@@ -118,7 +123,7 @@ def card_data(relayout, xmode, agg, visible, view, runs, viewport, graph_id):
         raise PreventUpdate
     store, tag, runs = state.store(), graph_id["tag"], runs or []
     px = int((viewport or {}).get("px") or DEFAULT_MAX_POINTS)
-    ranges = data.step_ranges(store, relayout, view, runs, tag, xmode) if zoom_request else None
+    ranges = step_ranges(relayout, view, runs, tag, xmode) if zoom_request else None
     payload, meta = data.card_payload(store, tag, runs, agg, px, ranges,
                                       colors=state.run_colors(runs))
     return payload, meta, data.info_text(meta)
