@@ -26,17 +26,22 @@ def in_range(x: np.ndarray, lo: float, hi: float) -> slice | np.ndarray:
 def step_window(steps: np.ndarray, key: np.ndarray, lo: float,
                 hi: float) -> tuple[float, float] | None:
     """The step range covering every point whose ``key`` (its wall time, or its step) is
-    within [lo, hi], widened on each side to the point whose key is nearest outside the
-    window (so a line runs to the border of the window, and a window between two logged
-    points still holds the two points around it). None for an empty series. ``key`` need not
-    be sorted; NaN keys are never inside."""
+    within [lo, hi], widened to the nearest step outside it on each side (so a line runs to
+    the border of the window). When no point is inside (a window between two logged points),
+    the steps of the points whose keys are nearest below and above it. None for an empty
+    series. ``key`` need not be sorted; NaN keys are never inside."""
     if not len(steps):
         return None
     key = np.asarray(key, np.float64)
     inside = (key >= lo) & (key <= hi)
-    chosen = steps[inside]
+    if inside.any():
+        first, last = steps[inside].min(), steps[inside].max()
+        below, above = steps[steps < first], steps[steps > last]
+        return (float(below.max() if len(below) else first),
+                float(above.min() if len(above) else last))
     below, above = np.flatnonzero(key < lo), np.flatnonzero(key > hi)
-    edges = [steps[below[np.argmax(key[below])]]] if len(below) else []
-    edges += [steps[above[np.argmin(key[above])]]] if len(above) else []
-    window = np.concatenate([chosen, np.asarray(edges, steps.dtype)])
-    return float(window.min()), float(window.max())
+    near = [steps[below[np.argmax(key[below])]]] if len(below) else []
+    near += [steps[above[np.argmin(key[above])]]] if len(above) else []
+    if not near:  # every key is NaN
+        return None
+    return float(min(near)), float(max(near))
