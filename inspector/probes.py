@@ -359,8 +359,9 @@ class LayerRecorder:
                         self.model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
                         if self.loss_fn is None else self.loss_fn(y, y_pred))
         grads = [] if loss is None else tape.gradient(loss, watched)
-        grads = [np.zeros(t.shape, np.float32) if g is None else np.asarray(g)
-                 for g, t in zip(grads, watched, strict=False)]
+        grads = [np.zeros(t.shape, np.float32) if g is None  # IndexedSlices made dense
+                 else np.asarray(tf.convert_to_tensor(g)) for g, t in zip(grads, watched,
+                                                                         strict=False)]
         return Recording(_numpy(outputs), float("nan") if loss is None else float(loss), grads,
                          _flat_numpy(y_pred), _numpy(inputs))
 
