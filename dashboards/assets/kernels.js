@@ -324,8 +324,10 @@
       const lo = scale === 'filter' ? '−max' : '−' + fmt(out.max);
       const hi = scale === 'filter' ? '+max' : '+' + fmt(out.max);
       const what = mode === 'diff' ? 'change since step ' + meta.steps[0] : 'weight';
+      const zero = view === 'rgb' && meta.tiles[1] === 3
+        ? 'colour: red, green, blue inputs, each 0 as mid grey' : what + ', 0 is white';
       const note = (scale === 'filter' ? 'each ' + meta.tile_label + ' scaled to its own largest |' + what + '|'
-                    : 'one scale for the layer') + ' · ' + what + ', 0 is white';
+                    : 'one scale for the layer') + ' · ' + zero;
       return [label, lo, hi, note];
     },
 

@@ -149,8 +149,11 @@ def load_layer(run, layer, _refresh, want_step, index, old, view):
     meta = K.layer_payload(store, run, layer, first=value)
     views = _views(meta["tiles"][1])
     options = [{"label": lab, "value": v} for v, lab in views]
+    # A layer reading colour images opens in colour; otherwise the view chosen is kept when
+    # the layer has it.
     default = "rgb" if meta["tiles"][1] == 3 else "channels"
-    keep = view if any(v == view for v, _ in views) else default
+    fresh = trigger != "kern-refresh" or not any(v == view for v, _ in views)
+    keep = default if fresh and (default == "rgb" or view not in dict(views)) else view
     marks = {0: str(steps[0]), last: str(steps[-1])} if last else {0: str(steps[0])}
     return (meta, last, marks, value, options, keep, meta.get("fv") is None,
             page_link("/activations", run=run, layer=layer))
