@@ -1,18 +1,31 @@
-"""Cross-page links: one URL convention, ``/<page-path>?run=<run>&tag=<tag>&step=<n>&layer=<layer>``
-(query string, URL-encoded), so any view can open any other at the same place."""
+"""Links between pages, one URL convention:
+``/<page-path>?run=<run>&tag=<tag>&step=<n>&layer=<layer>`` (query string, URL-encoded).
+A page reads its preselection from ``dcc.Location`` (id ``url``, ``search``) with
+``link_params`` and builds links to others with ``page_link``.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qs, urlencode
+
+KNOWN = ("run", "tag", "step", "layer")
 
 
 def page_link(path: str, **params) -> str:
-    """``path`` with the given non-empty ``params`` as its query string (None is left out)."""
+    """``path`` with the non-empty ``params`` as a URL-encoded query string."""
     query = urlencode({k: v for k, v in params.items() if v is not None and v != ""})
     return f"{path}?{query}" if query else path
 
 
 def link_params(search: str | None) -> dict:
-    """The parameters of a ``dcc.Location.search`` string (``?run=a&step=3``) as a dict of
-    strings; the last value wins when a name repeats."""
-    return dict(parse_qsl((search or "").lstrip("?")))
+    """The parameters of a query string (``?run=a&step=3``): the last value of each; ``step``
+    as an int when it is one."""
+    out: dict = {}
+    for key, values in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items():
+        out[key] = values[-1]
+    if "step" in out:
+        try:
+            out["step"] = int(out["step"])
+        except ValueError:
+            out.pop("step")
+    return out
