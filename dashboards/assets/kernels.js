@@ -377,7 +377,7 @@
           drawTiles(canvas, vals, [P, S, H, W], {view: 'channels', scale: 'layer', valid: data.valid, maxTile: 100});
         } else if (p < P) {
           drawTiles(canvas, data.values.subarray(p * per, (p + 1) * per), [T, S, H, W],
-                    {view: 'channels', scale: 'layer', valid: data.valid, maxTile: 90});
+                    {view: 'channels', scale: 'layer', valid: data.valid, maxTile: T === 1 ? 360 : 90});
         }
       });
       return String(Date.now());
