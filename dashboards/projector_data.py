@@ -24,7 +24,7 @@ from inspector.store import Store
 
 CONFIG_NAME = "projector_config.pbtxt"
 MAX_POINTS = 5000  # rows projected at most (t-SNE is quadratic in memory on more)
-IMAGES_SUFFIX = "/images"  # image series beside an embeddings tag: one input picture per row
+IMAGES_SUFFIX = P.TAG_EMBEDDING_IMAGES_SUFFIX  # beside an embeddings tag: a picture per row
 
 
 @dataclass

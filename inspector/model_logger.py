@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from inspector import evaluation, fit_data, graph_trace, layer_summaries, probes
+from inspector import evaluation, fit_data, graph_trace, grids, layer_summaries, probes
 from inspector.events import plugins as P
 from inspector.kinds import embeddings
 from inspector.summary import SummaryWriter
@@ -102,6 +102,7 @@ class ModelLogger:
         self._warning_step = 0
         self._recorder: probes.LayerRecorder | None = None
         self._evaluator: probes.LayerRecorder | None = None
+        self._embedding_pictures: set[str] = set()  # embeddings whose inputs were drawn
         self._tracer: graph_trace.GraphTracer | None = None
         self._graph_step = 0
 
@@ -447,7 +448,20 @@ class ModelLogger:
                     self.log_embeddings(step, path, vectors[: self.embedding_samples],
                                         None if labels is None else
                                         np.asarray(labels)[: self.embedding_samples])
+                    self._log_embedding_pictures(step, path, x)
         return first
+
+    def _log_embedding_pictures(self, step: int, path: str, x) -> None:
+        """Once per embeddings tag, the embedded samples' inputs as pictures
+        (``embeddings/<path>/images``, one per row), so the projector shows the input of a
+        hovered point; only for image-like inputs (the samples are the same every epoch)."""
+        if path in self._embedding_pictures or not isinstance(x, np.ndarray) or \
+                not grids.image_like(x.shape[1:]):
+            return
+        self._embedding_pictures.add(path)
+        shown = x[: self.embedding_samples]
+        self.writer(TRAIN).image(P.TAG_EMBEDDINGS + path + P.TAG_EMBEDDING_IMAGES_SUFFIX,
+                                 grids.as_images(shown), step, max_outputs=len(shown))
 
     def _embedding_path(self) -> str | None:
         if self.embedding_layer != "auto":
