@@ -41,10 +41,6 @@ CLASSES = 10
 STEPS = 5
 
 READY = {
-    # Reference: Inspector's Curves page on the same logdir and machine (its own benchmark is
-    # benchmarks/dashboard.py), to read the views' figures against under the same load.
-    "Curves (ref)": ("/", """
-        return document.querySelectorAll('.curve-card .js-plotly-plot').length > 0;"""),
     "Evaluation": ("/evaluation", """
         const gd = document.querySelector('#eval-confusion .js-plotly-plot');
         const cells = gd && gd.querySelectorAll('.heatmaplayer image, .heatmaplayer .hm').length;
@@ -146,12 +142,45 @@ def time_view(driver, url: str, ready_js: str, timeout: float = 60.0) -> float:
     raise RuntimeError(f"{url} not drawn within {timeout:.0f} s")
 
 
+def time_layouts(logdir: Path, repeat: int) -> dict[str, list[float]]:
+    """Seconds each page's layout takes to build on the server (the store already read),
+    every run selected: the part of "open" that does not depend on the browser."""
+    import importlib
+
+    from dashboards import state
+    from inspector.store import Store
+
+    from dashboards.app import create_app
+
+    create_app(logdir, reload_interval=None)  # page modules register with an app
+    store = Store(logdir)
+    store.reload()
+    pages = {name: importlib.import_module(f"dashboards.pages.{path.strip('/')}")
+             for name, (path, _) in READY.items()}
+    out: dict[str, list[float]] = {name: [] for name in READY}
+    with state.inspecting(store):
+        runs = store.runs()
+        for _ in range(repeat):
+            for name, page in pages.items():
+                start = time.perf_counter()
+                page.layout(runs=runs)
+                out[name].append(time.perf_counter() - start)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--server-only", action="store_true",
+                        help="time only the pages' layouts on the server, no browser")
     args = parser.parse_args()
     logdir = ensure_logdir(args.trials)
+    if args.server_only:
+        for name, values in time_layouts(logdir, args.repeat).items():
+            med, lo, hi = median_range(values)
+            print(f"{name:<12} layout built in {med:.3f} s (range {lo:.3f}-{hi:.3f})")
+        return
     proc, url = start_inspector(logdir, args.trials)
     driver = chrome()
     try:
