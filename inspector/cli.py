@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and the values that failed to decode, counted per reason.")
     info.add_argument("logdir", help="directory holding runs (searched recursively)")
 
+    _configure_visualize(sub)
+
     demo = sub.add_parser(
         "demo", help="serve the dashboard and train the demo curriculum behind it",
         description="Start the dashboard on LOGDIR at once, then train every architecture with "
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {
             "train": _cmd_train, "serve": _cmd_serve, "export": _cmd_export,
-            "info": _cmd_info, "demo": _cmd_demo,
+            "info": _cmd_info, "demo": _cmd_demo, "visualize": _cmd_visualize,
         }[args.command](args)
     except InspectorError as err:
         print(f"inspector {args.command}: error: {err}", file=sys.stderr)
@@ -251,6 +253,53 @@ def _cmd_info(args) -> int:
                 print(f"      {count} x {reason}")
     failed |= any(d.reason != "pending" for ds in damage.values() for d in ds)
     return 1 if failed else 0
+
+
+def _configure_visualize(sub) -> None:
+    p = sub.add_parser(
+        "visualize", help="feature visualizations of a saved Keras model's filters",
+        description="For each chosen layer of a saved Keras model, find the input that most "
+        "excites each filter (gradient ascent from noise) and write it, with the layer's "
+        "kernels, into LOGDIR for the Kernels page.")
+    p.add_argument("model_path", metavar="MODEL_PATH", help="a saved Keras model (.keras)")
+    p.add_argument("--logdir", default=DEFAULT_LOGDIR,
+                   help=f"run directory to write into (default: {DEFAULT_LOGDIR}/)")
+    p.add_argument("--layers", help="comma-separated layer paths (default: every conv layer)")
+    p.add_argument("--step", type=int, default=0, help="step to log them at (default: 0)")
+    p.add_argument("--iterations", type=int, default=64,
+                   help="gradient-ascent steps (default: 64)")
+    p.add_argument("--max-filters", type=int, default=64,
+                   help="filters per layer at most (default: 64)")
+    p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), default=(0.0, 1.0),
+                   help="the model's input value range (default: 0 1)")
+    p.add_argument("--objective", choices=["mean", "centre"], default="mean",
+                   help="maximise the filter's mean activation over the map (default) or its "
+                   "activation at the map's centre (a receptive-field pattern; clearer for "
+                   "saturating activations such as tanh)")
+
+
+def _cmd_visualize(args) -> int:
+    if not os.path.exists(args.model_path):
+        raise InspectorError(f"no model at {args.model_path!r}; pass a file saved with "
+                             "model.save('model.keras')")
+    import keras
+
+    from inspector.feature_vis import log_feature_vis
+    from inspector.layer_summaries import log_kernels
+    from inspector.summary import SummaryWriter
+
+    try:
+        model = keras.models.load_model(args.model_path, compile=False)
+    except (OSError, ValueError) as err:
+        raise InspectorError(f"cannot load {args.model_path!r} as a Keras model: {err}") from None
+    layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
+    with SummaryWriter(args.logdir) as writer:
+        log_kernels(writer, model, args.step, input_shape=tuple(model.inputs[0].shape[1:]))
+        n = log_feature_vis(writer, model, args.step, layers, value_range=tuple(args.range),
+                            iterations=args.iterations, max_filters=args.max_filters,
+                            objective=args.objective)
+    print(f"wrote feature visualizations of {n} layers to {args.logdir}", file=sys.stderr)
+    return 0
 
 
 def _cmd_demo(args) -> int:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from inspector import fit_data
 from inspector.errors import InspectorError
@@ -104,6 +106,10 @@ class Inspector(keras.callbacks.Callback):
         flush_secs: writer flush interval in seconds; also flushed after each epoch and at
             the end, so a crash loses at most this much. Default 10.
         log_initial_state: write step 0 (before training). Default True.
+        feature_vis_freq: epochs between feature visualizations (``feature_vis/<layer>``:
+            per filter, the input maximising its mean activation; ``inspector.feature_vis``,
+            64 gradient-ascent steps on up to 64 filters per layer); 0 off. Default 0.
+        feature_vis_layers: layer paths to visualize; None: every conv layer.
 
     Cost at the defaults: under a millisecond per logged batch (nothing on the others) and,
     per epoch, one forward and backward pass on the probe batch, one forward pass on at most
@@ -122,13 +128,15 @@ class Inspector(keras.callbacks.Callback):
                  hparams: dict | bool | None = None,
                  samples: Callable[[Any, int], dict] | None = None,
                  loss_fn: Callable | None = None, flush_secs: float = 10.0,
-                 log_initial_state: bool = True):
+                 log_initial_state: bool = True, feature_vis_freq: int = 0,
+                 feature_vis_layers: list[str] | None = None):
         super().__init__()
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
             raise InspectorError(
                 f"update_freq must be a positive number of batches or 'epoch', got {update_freq!r}")
         for name, freq in (("histogram_freq", histogram_freq), ("kernel_freq", kernel_freq),
-                           ("activation_freq", activation_freq), ("eval_freq", eval_freq)):
+                           ("activation_freq", activation_freq), ("eval_freq", eval_freq),
+                           ("feature_vis_freq", feature_vis_freq)):
             if not isinstance(freq, int) or freq < 0:
                 raise InspectorError(f"{name} must be a number of epochs >= 0 (0: never), "
                                      f"got {freq!r}")
@@ -151,6 +159,8 @@ class Inspector(keras.callbacks.Callback):
         self.loss_fn = loss_fn
         self.flush_secs = flush_secs
         self.log_initial_state = log_initial_state
+        self.feature_vis_freq = feature_vis_freq
+        self.feature_vis_layers = feature_vis_layers
         self.logger: ModelLogger | None = None
         self.hook_seconds = 0.0  # total time spent in this callback
         self.epoch_hook_seconds: list[float] = []  # per epoch of the last fit
@@ -204,6 +214,8 @@ class Inspector(keras.callbacks.Callback):
             first = epoch == 0
             self.logger.start(epoch, graphs=self.write_graph,
                               snapshot=first and self.log_initial_state, defer_graphs=True)
+            if first and self.log_initial_state and self.feature_vis_freq:
+                self._feature_vis(0)
             values = self._hparams() if first else None  # after start built the model
             if values:
                 self.logger.log_hparams(values)
@@ -256,6 +268,8 @@ class Inspector(keras.callbacks.Callback):
                                 gradients=due(self.histogram_freq),
                                 kernels=due(self.kernel_freq), outputs=due(self.histogram_freq),
                                 feature_maps=due(self.activation_freq))
+        if due(self.feature_vis_freq):
+            self._feature_vis(step)
         if due(self.eval_freq):
             log.log_evaluation(step)
             if self.samples is not None:
@@ -265,6 +279,16 @@ class Inspector(keras.callbacks.Callback):
         w.scalar(P.TAG_HOOK_SECONDS, self._epoch_seconds, step)
         self.epoch_hook_seconds.append(self._epoch_seconds)
         log.flush()
+
+    def _feature_vis(self, step: int) -> None:
+        from inspector.feature_vis import log_feature_vis
+
+        with self.logger.guard("feature visualization"):
+            probe = self.logger.probe
+            x = np.asarray(tf.nest.flatten(probe.x)[0]) if probe is not None else None
+            value_range = (float(x.min()), float(x.max())) if x is not None else None
+            log_feature_vis(self.logger.writer(TRAIN), self.model, step,
+                            self.feature_vis_layers, value_range=value_range)
 
     def on_train_end(self, logs=None):
         t = time.perf_counter()

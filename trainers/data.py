@@ -88,6 +88,8 @@ _DESCRIPTIONS = {
     "(for the perceptron)",
     "code": "character-level text of this package's own Python source, windows for "
     "next-character prediction",
+    "adding": "the adding problem: sequences of (value, marker) pairs -> the sum of the two "
+    "marked values (one marker in each half)",
 }
 _PLAYGROUND = {"circle": toysets.circle, "xor": toysets.xor, "gauss": toysets.gauss,
                "spiral": toysets.spiral}
@@ -123,7 +125,7 @@ def load(
     size: number of examples to generate (generated sets only; each has a default).
     noise: noise level of generated sets (2-D sets: 0..0.5 as in the Playground; shapes:
         pixel noise std; regression: degrees Celsius; linear has none).
-    seq_len: window length for "code".
+    seq_len: window length for "code", sequence length for "adding".
     Raises InspectorError for an unknown name or data that cannot be had.
     """
     if name not in _DESCRIPTIONS:
@@ -160,6 +162,8 @@ def load(
     elif name == "regression":
         x, y = toysets.weather(size or 4000, 1.0 if noise is None else noise, rng)
         ds = _regression(x, y, split)
+    elif name == "adding":
+        ds = _adding(size or 6000, seq_len, split)
     else:
         ds = _code_corpus(seq_len, split)
     return _limit(ds, limit)
@@ -412,3 +416,42 @@ def _code_corpus(seq_len: int, split: dict) -> Dataset:
     ds.extras.update(step=step, files=[str(p) for p in files])
     return ds
 
+
+
+# --- sequence tasks ------------------------------------------------------------------
+
+
+def adding_problem(n: int, seq_len: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): ``x`` float32
+    ``[n, seq_len, 2]`` holds a random value in [0, 1) and a marker (0 or 1) per time step,
+    with exactly one marker in each half of the sequence; ``y`` float32 ``[n]`` is the sum
+    of the two marked values. Always answering 1 (the mean) scores a mean squared error of
+    1/6, the trivial baseline; solving it means remembering the first value across at least
+    ``seq_len / 2`` steps."""
+    if seq_len < 2:
+        raise InspectorError(f"the adding problem needs sequences of 2 or more steps, "
+                             f"not {seq_len}")
+    values = rng.random((n, seq_len))
+    half = seq_len // 2
+    first = rng.integers(0, half, n)
+    second = rng.integers(half, seq_len, n)
+    markers = np.zeros((n, seq_len))
+    rows = np.arange(n)
+    markers[rows, first] = markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return x, y
+
+
+def _adding(n: int, seq_len: int, split: dict) -> Dataset:
+    x, y = adding_problem(n, seq_len, split["rng"])
+    test, val, train = _split_order(
+        None, n, [split["test_fraction"], split["val_fraction"]], split["rng"])
+    ds = Dataset("adding", x[train], y[train], x[val], y[val], x[test], y[test],
+                 (seq_len, 2), 0, [], f"generated adding problem, {seq_len} steps",
+                 "regression")
+    # The trivial baseline: always answer the training targets' mean (about 1).
+    mean = float(y[train].mean())
+    ds.extras.update(baseline_prediction=mean,
+                     baseline_mse=float(np.mean((y[test] - mean) ** 2)))
+    return ds
