@@ -54,6 +54,7 @@ def _serve(root):
         if proc.poll() is not None:
             raise AssertionError(f"inspector serve exited: {proc.stderr.read()}")
         time.sleep(0.2)
+    proc.terminate()  # never leave a server behind
     raise AssertionError("inspector serve did not come up")
 
 
