@@ -3,11 +3,12 @@ Projector and Compare must open in under 2 s on a 200-run logdir whose runs all 
 hparams and evaluation.
 
 The logdir (cached under benchmarks/_data/, gitignored) is written with Inspector's own
-SummaryWriter and the functions the hook calls: 200 trials, each ``trial_NNN`` (hparams:
-lr, optimizer, width, dropout, seed) with ``/validation`` (5 evaluations of 10 classes:
-confusion matrix, accuracy and baselines, per-class precision/recall/F1, PR curves of 51
-thresholds, probe predictions, epoch curves) and ``/train`` (loss curve, 32 probe pictures,
-256 x 32 embeddings with labels per evaluation): 600 runs.
+SummaryWriter and the functions the hook calls: 200 runs ``trial_NNN``, each with hparams
+(lr, optimizer, width, dropout, seed), 5 evaluations of 10 classes (confusion matrix,
+accuracy and baselines, per-class precision/recall/F1, PR curves of 51 thresholds, probe
+predictions, epoch curves), a loss curve, 32 probe pictures and 256 x 32 embeddings with
+labels per evaluation. ``--split`` writes each trial as the hook does, in three runs
+(``trial_NNN`` hparams, ``/validation``, ``/train``): 600 runs.
 
 The server (``inspector serve``) has read the whole logdir before timing starts. One
 headless Chromium session visits the views in turn, interleaved (E H P C E H P C ...), each
@@ -23,6 +24,7 @@ range over the repeats against the 2 s target.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -41,10 +43,6 @@ CLASSES = 10
 STEPS = 5
 
 READY = {
-    # Reference: Inspector's Curves page on the same logdir and machine (its own benchmark is
-    # benchmarks/dashboard.py), to read the views' figures against under the same load.
-    "Curves (ref)": ("/", """
-        return document.querySelectorAll('.curve-card .js-plotly-plot').length > 0;"""),
     "Evaluation": ("/evaluation", """
         const gd = document.querySelector('#eval-confusion .js-plotly-plot');
         const cells = gd && gd.querySelectorAll('.heatmaplayer image, .heatmaplayer .hm').length;
@@ -65,7 +63,7 @@ READY = {
 
 
 # ---------------------------------------------------------------- the logdir
-def _write_trial(job: tuple[str, int]) -> None:
+def _write_trial(job: tuple[str, int, bool]) -> None:
     import numpy as np
 
     from inspector.evaluation import log_evaluation
@@ -73,7 +71,7 @@ def _write_trial(job: tuple[str, int]) -> None:
     from inspector.kinds import embeddings, predictions
     from inspector.summary import SummaryWriter
 
-    root, i = job
+    root, i, split = job
     rng = np.random.default_rng(i)
     hp = {"lr": float(10 ** rng.uniform(-4, -1)), "optimizer": ["sgd", "adam"][i % 2],
           "width": int(2 ** rng.integers(4, 9)), "dropout": float(rng.choice([0, 0.2, 0.5])),
@@ -83,7 +81,9 @@ def _write_trial(job: tuple[str, int]) -> None:
     skill = 1 + 3 * (np.log10(hp["lr"]) + 4) / 3 + (hp["optimizer"] == "adam")
     with SummaryWriter(run) as w:
         w.hparams(hp)
-    with SummaryWriter(run / "validation") as val, SummaryWriter(run / "train") as train:
+    with contextlib.ExitStack() as stack:
+        val = stack.enter_context(SummaryWriter(run / "validation" if split else run))
+        train = stack.enter_context(SummaryWriter(run / "train")) if split else val
         pictures = rng.integers(0, 255, (32, 28, 28, 1), dtype=np.uint8)
         train.image(P.TAG_PROBE_INPUTS, pictures, 0, max_outputs=32)
         for step in range(1, STEPS + 1):
@@ -100,17 +100,18 @@ def _write_trial(job: tuple[str, int]) -> None:
             embeddings.write(train, "dense1", vectors, step, labels=y[:256], label_names=names)
 
 
-def ensure_logdir(trials: int) -> Path:
-    logdir = DATA_DIR / f"views_{trials}_trials"
+def ensure_logdir(trials: int, split: bool) -> Path:
+    logdir = DATA_DIR / f"views_{trials}_trials{'_split' if split else ''}"
     if (logdir / "manifest.json").exists():
         return logdir
     partial = logdir.with_name(logdir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    print(f"writing {trials} trials ({3 * trials} runs) into {logdir} (once) ...", flush=True)
+    runs = trials * (3 if split else 1)
+    print(f"writing {trials} trials ({runs} runs) into {logdir} (once) ...", flush=True)
     start = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(min(2, os.cpu_count() or 1)) as pool:
-        pool.map(_write_trial, [(str(partial), i) for i in range(trials)], chunksize=8)
+        pool.map(_write_trial, [(str(partial), i, split) for i in range(trials)], chunksize=8)
     (partial / "manifest.json").write_text(json.dumps({"trials": trials}) + "\n")
     partial.rename(logdir)
     print(f"  written in {time.perf_counter() - start:.0f} s", flush=True)
@@ -146,12 +147,47 @@ def time_view(driver, url: str, ready_js: str, timeout: float = 60.0) -> float:
     raise RuntimeError(f"{url} not drawn within {timeout:.0f} s")
 
 
+def time_layouts(logdir: Path, repeat: int) -> dict[str, list[float]]:
+    """Seconds each page's layout takes to build on the server (the store already read),
+    every run selected: the part of "open" that does not depend on the browser."""
+    import importlib
+
+    from dashboards import state
+    from dashboards.app import create_app
+    from inspector.store import Store
+
+    create_app(logdir, reload_interval=None)  # page modules register with an app
+    store = Store(logdir)
+    store.reload()
+    pages = {name: importlib.import_module(f"dashboards.pages.{path.strip('/')}")
+             for name, (path, _) in READY.items()}
+    out: dict[str, list[float]] = {name: [] for name in READY}
+    with state.inspecting(store):
+        runs = store.runs()
+        for _ in range(repeat):
+            for name, page in pages.items():
+                start = time.perf_counter()
+                page.layout(runs=runs)
+                out[name].append(time.perf_counter() - start)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--split", action="store_true",
+                        help="each trial as the hook writes it: hparams in <trial>, evaluation "
+                             "in <trial>/validation, embeddings in <trial>/train (3 runs each)")
+    parser.add_argument("--server-only", action="store_true",
+                        help="time only the pages' layouts on the server, no browser")
     args = parser.parse_args()
-    logdir = ensure_logdir(args.trials)
+    logdir = ensure_logdir(args.trials, args.split)
+    if args.server_only:
+        for name, values in time_layouts(logdir, args.repeat).items():
+            med, lo, hi = median_range(values)
+            print(f"{name:<12} layout built in {med:.3f} s (range {lo:.3f}-{hi:.3f})")
+        return
     proc, url = start_inspector(logdir, args.trials)
     driver = chrome()
     try:
@@ -165,7 +201,8 @@ def main() -> None:
         driver.quit()
         proc.terminate()
         proc.wait(timeout=30)
-    print(f"\n{args.trials} trials ({3 * args.trials} runs), {args.repeat} repeats, "
+    runs = args.trials * (3 if args.split else 1)
+    print(f"\n{args.trials} trials ({runs} runs), {args.repeat} repeats, "
           "interleaved; open = navigation to main content drawn")
     print(f"{'view':<12}{'target s':>10}{'Inspector s (median, range)':>32}{'ratio':>8}")
     for name, values in times.items():

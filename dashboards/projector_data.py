@@ -9,6 +9,7 @@ TensorFlow's checkpoint reader and are listed as unreadable. Never imports Dash.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
@@ -24,7 +25,7 @@ from inspector.store import Store
 
 CONFIG_NAME = "projector_config.pbtxt"
 MAX_POINTS = 5000  # rows projected at most (t-SNE is quadratic in memory on more)
-IMAGES_SUFFIX = "/images"  # image series beside an embeddings tag: one input picture per row
+IMAGES_SUFFIX = P.TAG_EMBEDDING_IMAGES_SUFFIX  # beside an embeddings tag: a picture per row
 
 
 @dataclass
@@ -54,21 +55,10 @@ class Embedding:
 
 
 def methods() -> list[str]:
-    """Projections available here: PCA always, t-SNE with scikit-learn, UMAP with umap-learn."""
-    out = ["pca"]
-    try:
-        import sklearn.manifold  # noqa: F401
-
-        out.append("tsne")
-    except ImportError:
-        pass
-    try:
-        import umap  # noqa: F401
-
-        out.append("umap")
-    except ImportError:
-        pass
-    return out
+    """Projections available here: PCA always, t-SNE with scikit-learn, UMAP with umap-learn
+    (looked up, not imported: importing scikit-learn takes seconds)."""
+    return ["pca"] + [name for name, module in (("tsne", "sklearn"), ("umap", "umap"))
+                      if importlib.util.find_spec(module) is not None]
 
 
 def store_sets(store: Store, runs: list[str]) -> list[EmbeddingSet]:

@@ -12,7 +12,8 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from inspector import evaluation, probes
+from inspector import evaluation, grids, probes
+from inspector.events import plugins as P
 from inspector.kinds import embeddings
 
 TRAIN, VALIDATION = "train", "validation"
@@ -73,7 +74,20 @@ class LoggerEvaluation:
                     self.log_embeddings(step, path, vectors[: self.embedding_samples],
                                         None if labels is None else
                                         np.asarray(labels)[: self.embedding_samples])
+                    self._log_embedding_pictures(step, path, x)
         return first
+
+    def _log_embedding_pictures(self, step: int, path: str, x) -> None:
+        """Once per embeddings tag, the embedded samples' inputs as pictures
+        (``embeddings/<path>/images``, one per row), so the projector shows the input of a
+        hovered point; only for image-like inputs (the samples are the same every epoch)."""
+        if path in self._embedding_pictures or not isinstance(x, np.ndarray) or \
+                not grids.image_like(x.shape[1:]):
+            return
+        self._embedding_pictures.add(path)
+        shown = x[: self.embedding_samples]
+        self.writer(TRAIN).image(P.TAG_EMBEDDINGS + path + P.TAG_EMBEDDING_IMAGES_SUFFIX,
+                                 grids.as_images(shown), step, max_outputs=len(shown))
 
     def evaluator(self) -> probes.LayerRecorder | None:
         """The recorder of evaluation passes (model outputs and the embedding layer's);

@@ -104,6 +104,7 @@ class ModelLogger(LoggerEvaluation):
         self._warning_step = 0
         self._recorder: probes.LayerRecorder | None = None
         self._evaluator: probes.LayerRecorder | None = None
+        self._embedding_pictures: set[str] = set()  # embeddings whose inputs were drawn
         self._tracer: graph_trace.GraphTracer | None = None
         self._results: dict[str, Any] = {}  # what the background thread found
         self._deferred: tuple[list | None, bool] | None = None  # (values, graphs) for later

@@ -66,7 +66,7 @@ def text_tables(runs: list[str]) -> list:
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
     if not state.ready():
         return html.Div(cards.empty_state("Reading the logdir…", loading=True), className="page")
-    return html.Div(className="page samples-page fit", children=[
+    return html.Div(className="page samples-page", children=[
         html.H3("Text", className="section-title"),
         html.Div(text_tables(runs or []), id="smp-text"),
         html.H3("Pictures", className="section-title"),

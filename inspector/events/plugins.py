@@ -109,6 +109,8 @@ TAG_MACRO_F1 = "evaluation/macro_f1"
 TAG_PR_CURVE = "evaluation/pr/"  # + class name (one class against the rest)
 TAG_EMBEDDINGS = embeddings.TAG_PREFIX  # + <layer path>: EMBEDDINGS tensor [n, d]
 TAG_EMBEDDING_LABELS_SUFFIX = embeddings.LABELS_SUFFIX  # int32 [n] beside embeddings/ tensors
+# Pictures of the embedded samples' inputs (one per row, logged once) beside embeddings/ tensors
+TAG_EMBEDDING_IMAGES_SUFFIX = "/images"
 TAG_SAMPLES = "samples/"  # + name: text or images a trainer provides (reconstructions, ...)
 TAG_WARNINGS = "inspector/warnings"  # text (train run): what the hook could not log, and how to
 # enable it; one markdown list item per line, rewritten whole when a line is added

@@ -239,6 +239,14 @@ def test_trainer_samples_and_embeddings_with_labels(fitted):
     assert np.array_equal(labels, fitted.y_val)
 
 
+def test_embedded_samples_inputs_are_drawn_once_for_the_projector(fitted):
+    layer = "hidden" if fitted.kind != "subclassed" else "block/inner"
+    tag = P.TAG_EMBEDDINGS + layer + P.TAG_EMBEDDING_IMAGES_SUFFIX
+    pictures = fitted.store.series(P.KIND_IMAGES, "train", tag)
+    assert len(pictures) == 1 and pictures[0].step == EPOCH_STEPS[0]
+    assert len(pictures[0].value.encoded) == 48  # one per embedded sample
+
+
 # ----------------------------------------------------------------------- TensorBoard reads
 
 
