@@ -136,7 +136,8 @@ def graph_from_graph_def(graph_def: graph_pb2.GraphDef) -> Graph:
                     break
             types = [_DTYPES.get(t, "") for t in attr["_output_types"].list.type] \
                 if "_output_types" in attr else []
-            cache[i] = [(types[k] if k < len(types) else dtype, s) for k, s in enumerate(shapes)]
+            cache[i] = [(types[k] if k < len(types) else dtype, s) for k, s in enumerate(shapes)] \
+                or ([(dtype, "")] if dtype else [])
         return cache[i]
 
     def attributes(i: int) -> dict[str, str]:

@@ -268,7 +268,8 @@ class Hierarchy:
         return out
 
     def expand_to_depth(self, depth: int, budget: int = 400) -> set[str]:
-        """Containers (groups and series, not utility boxes) of depth < ``depth`` to open,
+        """Containers (groups and series, not utility boxes) down to ``depth`` (1: the
+        top-level ones) to open,
         shallowest first, while the view stays under ``budget`` drawn items."""
         out: set[str] = set()
         shown = len(self.items[ROOT].children)
@@ -276,7 +277,7 @@ class Hierarchy:
         while frontier:
             nxt = []
             for item in sorted(frontier, key=lambda it: it.lo):
-                if item.kind in ("group", "series") and item.depth < depth and item.children:
+                if item.kind in ("group", "series") and item.depth <= depth and item.children:
                     if shown + len(item.children) > budget:
                         return out
                     out.add(item.id)
