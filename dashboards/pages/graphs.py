@@ -63,7 +63,8 @@ STYLESHEET = [
         "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.8,
         "label": "data(label)", "font-size": 8, "color": "#6b7480",
         "text-background-color": "#ffffff", "text-background-opacity": 0.8,
-        "text-background-padding": "1px"}},
+        "text-background-padding": "1px",
+        "events": "no"}},  # a click on a node an edge crosses is for the node
     {"selector": "edge.control", "style": {"line-style": "dashed", "label": "",
                                             "line-color": "#c4ccd8"}},
 ]
@@ -172,11 +173,11 @@ def draw(source, tap, search, color_by, trace, step, _depth_clicks, _collapse, f
             expanded.add(tapped)
         selected = tapped
     view = h.view(expanded)
-    layers = GV.layer_paths(store, run)
+    params = GV.param_counts(store, run)
+    layers = GV.layer_paths(store, run) | set(params)
     stats = None
     if color_by in ("params", "gradnorm"):
-        stats = GV.param_counts(store, run) if color_by == "params" else \
-            GV.gradient_norms(store, run, step)
+        stats = params if color_by == "params" else GV.gradient_norms(store, run, step)
         layers = layers | set(stats)
         color_by = "stat"
     shown = selected if selected in h.items else None
