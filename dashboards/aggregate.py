@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inspector.buckets import bucket
 from inspector.events import plugins as P
 from inspector.store import Store
 
@@ -104,24 +105,13 @@ def aggregate(series: list[tuple[np.ndarray, np.ndarray, np.ndarray]], band: str
 
 def bucket_aggregate(agg: Aggregate, max_points: int) -> dict[str, np.ndarray]:
     """An aggregate cut into at most ``max_points`` buckets of equal step width (the store's
-    rule): last mean, the band's extremes, the mean of means and the points per bucket."""
+    rule, ``inspector.buckets``): last mean, the band's extremes, the mean of means and the
+    points per bucket."""
     n = len(agg.steps)
     if n <= max_points:
         return {"steps": agg.steps, "rel_walls": agg.rel_walls, "values": agg.mean,
                 "mins": agg.lo, "maxs": agg.hi, "means": agg.mean, "counts": np.ones(n)}
-    lo_step, hi_step = agg.steps[0], agg.steps[-1]
-    width = (hi_step - lo_step) / max_points or 1.0
-    ids = np.minimum(((agg.steps - lo_step) / width).astype(np.int64), max_points - 1)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    last = np.r_[starts[1:], n] - 1
-    finite = np.isfinite(agg.mean)
-    counts = np.add.reduceat(finite.astype(np.int64), starts)
-    sums = np.add.reduceat(np.where(finite, agg.mean, 0.0), starts)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mins = np.fmin.reduceat(agg.lo, starts)
-        maxs = np.fmax.reduceat(agg.hi, starts)
-    return {"steps": agg.steps[last], "rel_walls": agg.rel_walls[last],
-            "values": agg.mean[last], "mins": mins, "maxs": maxs,
-            "means": np.divide(sums, counts, out=np.full(len(sums), np.nan), where=counts > 0),
-            "counts": counts}
+    b = bucket(agg.steps, agg.mean, max_points, lo_values=agg.lo, hi_values=agg.hi)
+    return {"steps": agg.steps[b.last], "rel_walls": agg.rel_walls[b.last],
+            "values": b.last_values, "mins": b.mins, "maxs": b.maxs, "means": b.means,
+            "counts": b.finite}

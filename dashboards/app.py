@@ -12,32 +12,33 @@ import errno
 import logging
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, clientside_callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from werkzeug.serving import make_server
 
 from dashboards import state
 from dashboards.components import run_picker
-from dashboards.security import TokenGate, check_bind
+from dashboards.security import TokenGate, check_bind, check_tls
 from inspector.errors import InspectorError
+from inspector.remote import open_logdir
 from inspector.store import Store
 
 HERE = Path(__file__).parent
 
 
 def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0,
-               token: str | None = None) -> dash.Dash:
+               token: str | None = None, tls: bool = False) -> dash.Dash:
     """A Dash app serving ``logdir``; starts the thread that re-reads it every
     ``reload_interval`` seconds (None: no thread, the caller reloads the store). With
-    ``token``, every request must carry it."""
-    if not os.path.isdir(logdir):
+    ``token``, every request must carry it (``tls``: its cookie is marked Secure)."""
+    fs, root = open_logdir(logdir)
+    if not fs.isdir(root):
         raise InspectorError(f"logdir {os.fspath(logdir)!r} is not a directory; pass an "
                              "existing directory (trainers write to logs/ by default)")
-    state.install(Store(logdir), reload_interval)
-    _forget_unserved_callbacks()
     app = dash.Dash(
         "dashboards", use_pages=True, pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"), title="Inspector", update_title=None,
@@ -46,23 +47,26 @@ def create_app(logdir: str | os.PathLike, *, reload_interval: float | None = 1.0
         # holds the right cards (no extra round trip before the first chart).
         routing_callback_inputs={"runs": State("selected-runs", "data")},
     )
+    state.Inspection.start(Store(logdir), reload_interval).attach(app.server)
     poll_ms = int(max(250, min(1000, (reload_interval or 1.0) * 500)))
     app.layout = lambda: shell(poll_ms)
     run_picker.register(app)
     _register_live(app)
+    _register_pages(app)
     if token:
-        app.server.wsgi_app = TokenGate(app.server.wsgi_app, token)
+        app.server.wsgi_app = TokenGate(app.server.wsgi_app, token, secure=tls)
     return app
 
 
-def _forget_unserved_callbacks() -> None:
-    # Page modules register with `dash.callback`, which collects into a process-wide list
-    # that an app takes over at its first request. An app built earlier in this process but
-    # never served (tests, a failed start) would otherwise leave duplicates behind.
-    from dash import _callback
-
-    _callback.GLOBAL_CALLBACK_LIST.clear()
-    _callback.GLOBAL_CALLBACK_MAP.clear()
+def _register_pages(app: dash.Dash) -> None:
+    """Each page module's callbacks, on this app: a page defines ``register(app)`` (callbacks
+    made with ``app.callback``, never ``dash.callback``, whose process-wide list would be
+    taken over by whichever app is served first)."""
+    for page in dash.page_registry.values():
+        module = sys.modules.get(page["module"])
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
 
 
 def shell(poll_ms: int) -> html.Div:
@@ -126,14 +130,14 @@ def _register_live(app: dash.Dash) -> None:
         return (version, {"from": cursor, "version": version, "changed": changed},
                 status(True), runs if runs != known_runs else dash.no_update)
 
-    clientside_callback(
+    app.clientside_callback(
         """(path) => {
             const ids = dash_clientside.callback_context.outputs_list.map((o) => o.id);
             return ids.map((id) => 'nav-link' + (id.path === path ? ' active' : ''));
         }""",
         Output({"type": "nav", "path": dash.ALL}, "className"), Input("url", "pathname"))
-    clientside_callback(dash.ClientsideFunction("curves", "viewport"),
-                        Output("viewport", "data"), Input("url", "pathname"))
+    app.clientside_callback(dash.ClientsideFunction("curves", "viewport"),
+                            Output("viewport", "data"), Input("url", "pathname"))
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -166,23 +170,27 @@ class _Dispatch:
 
 
 def serve(logdir: str | os.PathLike, host: str = "127.0.0.1", port: int = 8050,
-          token: str | None = None, reload_interval: float = 1.0) -> None:
-    """Serve the dashboard until interrupted. Refuses a non-loopback ``host`` without a
-    token, and a port already in use, with one-line ``InspectorError`` messages."""
+          token: str | None = None, reload_interval: float = 1.0,
+          certfile: str | None = None, keyfile: str | None = None) -> None:
+    """Serve the dashboard until interrupted, over HTTPS when ``certfile`` and ``keyfile``
+    (PEM) are given. Refuses a non-loopback ``host`` without a token, unreadable TLS files
+    and a port already in use, with one-line ``InspectorError`` messages."""
     check_bind(host, token)
+    tls = check_tls(certfile, keyfile)
     dispatch = _Dispatch()
     sock = _listen(host, port)
-    server = make_server(host, port, dispatch, threaded=True, fd=sock.fileno())
+    server = make_server(host, port, dispatch, threaded=True, fd=sock.fileno(), ssl_context=tls)
     try:
-        dispatch.app = create_app(logdir, reload_interval=reload_interval, token=token).server
+        dispatch.app = create_app(logdir, reload_interval=reload_interval, token=token,
+                                  tls=tls is not None).server
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         shown = f"[{host}]" if ":" in host else host
-        print(f"Inspector serving {os.fspath(logdir)} at http://{shown}:{port}/"
+        scheme = "https" if tls else "http"
+        print(f"Inspector serving {os.fspath(logdir)} at {scheme}://{shown}:{port}/"
               + (f"?token={token}" if token else ""), flush=True)
         server.serve_forever()
     finally:
         server.server_close()
         sock.close()
-        reloader = state.reloader()
-        if reloader is not None:
-            reloader.stop()
+        if dispatch.app is not None:
+            state.of(dispatch.app).stop()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inspector.buckets import bucket
 from inspector.store import Store
 
 # Buckets per card when the browser has not said how wide its charts are.
@@ -43,28 +44,23 @@ class CardSeries:
 
 def query_series(store: Store, run: str, tag: str, step_range: tuple[float, float] | None,
                  max_points: int) -> CardSeries:
-    """The store's decimated view of (run, tag) plus each bucket's mean and point count,
-    which the smoothing needs to treat a bucket as the points it stands for."""
-    view = store.scalars(run, tag, step_range=step_range, max_points=max_points)
-    if not view.decimated and step_range is None:
-        wall0 = float(view.wall_times[0]) if len(view.wall_times) else 0.0
-        return CardSeries(view.steps, view.wall_times, view.values, view.total, wall0)
-    full = store.scalars(run, tag, step_range=step_range)
-    if step_range is None:
-        wall0 = float(full.wall_times[0]) if len(full.wall_times) else 0.0
-    else:
-        whole = store.scalars(run, tag)
-        wall0 = float(whole.wall_times[0]) if len(whole.wall_times) else 0.0
-    if not view.decimated:
-        return CardSeries(view.steps, view.wall_times, view.values, view.total, wall0)
-    ends = np.searchsorted(full.steps, view.steps, side="right")
-    starts = np.r_[0, ends[:-1]]
-    finite = np.isfinite(full.values)
-    counts = np.add.reduceat(finite.astype(np.int64), starts)
-    sums = np.add.reduceat(np.where(finite, full.values, 0.0), starts)
-    means = np.divide(sums, counts, out=np.full(len(sums), np.nan), where=counts > 0)
-    return CardSeries(view.steps, view.wall_times, view.values, view.total, wall0,
-                      mins=view.mins, maxs=view.maxs, means=means, counts=counts)
+    """(run, tag) within ``step_range`` (every step when None), cut into at most
+    ``max_points`` equal-width buckets when longer (``inspector.buckets``), with each
+    bucket's mean and finite-point count, which the smoothing needs to treat a bucket as the
+    points it stands for. The series is read from the store once."""
+    full = store.scalars(run, tag)
+    wall0 = float(full.wall_times[0]) if len(full.wall_times) else 0.0
+    steps, walls, values = full.steps, full.wall_times, full.values
+    if step_range is not None:
+        keep = slice(np.searchsorted(steps, step_range[0], "left"),
+                     np.searchsorted(steps, step_range[1], "right"))
+        steps, walls, values = steps[keep], walls[keep], values[keep]
+    total = len(steps)
+    if total <= max_points:
+        return CardSeries(steps, walls, values, total, wall0)
+    b = bucket(steps, values, max_points)
+    return CardSeries(steps[b.last], walls[b.last], b.last_values, total, wall0,
+                      mins=b.mins, maxs=b.maxs, means=b.means, counts=b.finite)
 
 
 def b64(array: np.ndarray, dtype: str) -> str:

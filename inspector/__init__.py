@@ -8,7 +8,7 @@ from inspector.errors import InspectorError
 
 __version__ = "0.1.0"
 
-__all__ = ["InspectorError", "Inspector", "read_scalars", "__version__"]
+__all__ = ["InspectorError", "Inspector", "read_scalars", "show", "__version__"]
 
 
 def __getattr__(name: str):
@@ -17,6 +17,10 @@ def __getattr__(name: str):
         from inspector.hooks import Inspector
 
         return Inspector
+    if name == "show":
+        from inspector.notebook import show
+
+        return show
     if name == "read_scalars":
         from inspector.export import read_scalars
 

@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--logdir", default=DEFAULT_LOGDIR,
-                   help=f"directory holding runs (default: {DEFAULT_LOGDIR}/)")
+                   help=f"directory holding runs, or a URL such as s3://bucket/prefix "
+                   f"(default: {DEFAULT_LOGDIR}/)")
     p.add_argument("--port", type=_port, default=8050, help="port to listen on (default: 8050)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: 127.0.0.1; any other address needs a token)")
@@ -85,6 +86,9 @@ def _add_serve_args(p: argparse.ArgumentParser) -> None:
                    "URL with ?token=T once); required when --host is not a loopback address")
     p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
                    help="how often the logdir is re-read (default: 1.0)")
+    p.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate "
+                   "(with --keyfile); use it with --token when serving beyond loopback")
+    p.add_argument("--keyfile", metavar="PEM", help="the private key of --certfile")
 
 
 def _port(text: str) -> int:
@@ -141,7 +145,7 @@ def _cmd_serve(args) -> int:
     from dashboards.app import serve
 
     serve(logdir=args.logdir, host=args.host, port=args.port, token=args.token,
-          reload_interval=args.reload_interval)
+          reload_interval=args.reload_interval, certfile=args.certfile, keyfile=args.keyfile)
     return 0
 
 

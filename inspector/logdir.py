@@ -31,6 +31,8 @@ class FileSystem(Protocol):
 
     def read(self, path: str, offset: int, length: int) -> bytes: ...
 
+    def isdir(self, root: str) -> bool: ...
+
 
 class LocalFileSystem:
     def walk(self, root: str) -> Iterator[tuple[str, list[str]]]:
@@ -46,6 +48,9 @@ class LocalFileSystem:
             f.seek(offset)
             return f.read(length)
 
+    def isdir(self, root: str) -> bool:
+        return os.path.isdir(root)
+
 
 def is_event_file(name: str) -> bool:
     # TensorBoard's rule: any file whose name contains "tfevents".
@@ -56,7 +61,7 @@ def discover_runs(root: str, fs: FileSystem | None = None) -> dict[str, list[str
     """Every directory under ``root`` holding event files, named by its relative path
     ("." for the root itself), mapped to its event files in name order."""
     fs = fs or LocalFileSystem()
-    if not os.path.isdir(root):
+    if not fs.isdir(root):
         raise InspectorError(
             f"logdir {root!r} does not exist or is not a directory; "
             "pass an existing directory (trainers write to logs/ by default)"

@@ -19,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from inspector.buckets import bucket
 from inspector.events import plugins as P
 from inspector.events.decode import Item, TagInfo, UndecodableEvent, decode_event
-from inspector.logdir import Batch, Damage, FileSystem, FileTail, LocalFileSystem, discover_runs
+from inspector.logdir import Batch, Damage, FileSystem, FileTail, discover_runs
+from inspector.remote import open_logdir
 
 
 @dataclass
@@ -153,7 +155,11 @@ class Store:
 
     def __init__(self, logdir: str | os.PathLike, fs: FileSystem | None = None) -> None:
         self.logdir = os.fspath(logdir)
-        self._fs = fs or LocalFileSystem()
+        if fs is None:
+            fs, self._root = open_logdir(self.logdir)
+        else:
+            self._root = self.logdir
+        self._fs = fs
         self._runs: dict[str, _Run] = {}
         self._lock = threading.RLock()
         self._reload_lock = threading.Lock()
@@ -164,7 +170,7 @@ class Store:
     def reload(self) -> int:
         """Read new bytes of every event file (new runs and files included).
         Returns the store version after reading (it grows whenever anything changed)."""
-        found = discover_runs(self.logdir, self._fs)
+        found = discover_runs(self._root, self._fs)
         # Reading happens outside the query lock (only decoded batches are ingested under it),
         # so queries stay quick while a large logdir is read; one reload runs at a time.
         with self._reload_lock:
@@ -388,15 +394,6 @@ class Store:
 
 def _decimate(steps: np.ndarray, walls: np.ndarray, values: np.ndarray,
               buckets: int) -> ScalarSeries:
-    total = len(steps)
-    lo, hi = float(steps[0]), float(steps[-1])
-    width = (hi - lo) / buckets or 1.0
-    ids = np.minimum(((steps - lo) / width).astype(np.int64), buckets - 1)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    last = np.r_[starts[1:], total] - 1
-    safe = np.where(np.isnan(values), np.inf, values)
-    mins = np.minimum.reduceat(safe, starts)
-    safe = np.where(np.isnan(values), -np.inf, values)
-    maxs = np.maximum.reduceat(safe, starts)
-    return ScalarSeries(steps[last].copy(), walls[last].copy(), values[last].copy(),
-                        mins=mins, maxs=maxs, total=total)
+    b = bucket(steps, values, buckets)
+    return ScalarSeries(steps[b.last], walls[b.last], b.last_values, mins=b.mins,
+                        maxs=b.maxs, total=len(steps))

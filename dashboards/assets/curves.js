@@ -436,7 +436,6 @@
    * Plotly, ~100 ms a redraw on a slow machine) draw their lines on a canvas over the plot
    * while dragging; on release Plotly redraws them. Moves are coalesced per frame. */
   const drawnByTag = new Map();
-  const figuredAt = new Map();  // tag -> when its figure callback last had data
   let previewTimer = null, previewWeight = null, previewFrame = 0;
 
   function graphOf(tag) {
@@ -519,10 +518,6 @@
       const no = window.dash_clientside.no_update;
       return [no, no];
     }
-    if (tag !== null && data) {
-      figuredAt.set(tag, performance.now());
-      if (asking.has(tag)) setTimeout(pump, 0);  // the next card asks as this one draws
-    }
     const fig = figure(data, smoothing, xmode, options);
     const view = fig.view || { unit: 1, tz: 0 };
     view.zoomed = !!(data && data.range);
@@ -542,74 +537,6 @@
     delete fig.canvas;
     return [fig, view];
   }
-
-  /* ---- cards load when they come near the view -------------------------------------
-   * Each card's data callback waits for its `curve-visible` store; an IntersectionObserver
-   * queues the card the first time it is within 300 px of the view, and the queue asks
-   * for a few cards at a time, top first, so the first charts are drawn while the rest are
-   * still on their way (Dash would otherwise render every answer in one go). A card whose
-   * answer never came (its request superseded, say by an x-axis switch) asks again. */
-  const watched = new WeakMap();  // card element -> the build it was watched for
-  const ASK_AT_ONCE = 2, ASK_TIMEOUT_MS = 4000;
-  let watchQueued = false, waiting = [];
-  const asking = new Map();  // tag -> { card, build, asked, tries }
-
-  function answered(tag, since) {
-    return (figuredAt.get(tag) || 0) >= since;
-  }
-
-  function pump() {
-    const now = performance.now();
-    for (const [tag, q] of asking) {
-      const stale = !q.card.isConnected || q.card.dataset.build !== q.build;
-      if (stale || answered(tag, q.asked)) { asking.delete(tag); continue; }
-      if (now - q.asked > ASK_TIMEOUT_MS) {
-        asking.delete(tag);
-        if (q.tries > 1) waiting.push({ card: q.card, tries: q.tries - 1 });
-      }
-    }
-    if (waiting.length > 1) {
-      waiting.sort((p, q) => {
-        const a = p.card.getBoundingClientRect(), b = q.card.getBoundingClientRect();
-        return a.top - b.top || a.left - b.left;
-      });
-    }
-    while (asking.size < ASK_AT_ONCE && waiting.length) {
-      const { card, tries } = waiting.shift();
-      const tag = card.dataset.tag, build = card.dataset.build;
-      if (tag === undefined || !card.isConnected || !window.dash_clientside.set_props) continue;
-      asking.set(tag, { card: card, build: build, asked: performance.now(), tries: tries });
-      window.dash_clientside.set_props({ type: "curve-visible", tag: tag, build: build },
-                                      { data: Date.now() });
-    }
-    if (asking.size) setTimeout(pump, 250);
-  }
-
-  const nearView = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      nearView.unobserve(entry.target);
-      waiting.push({ card: entry.target, tries: 3 });
-    }
-    pump();
-  }, { rootMargin: "300px 0px" });
-
-  function watchCards() {
-    watchQueued = false;
-    // A rebuilt card (new data-build) has a fresh store even where React kept its element.
-    for (const card of document.querySelectorAll(".curve-card")) {
-      if (watched.get(card) !== card.dataset.build) {
-        watched.set(card, card.dataset.build);
-        nearView.unobserve(card);
-        nearView.observe(card);
-      }
-    }
-  }
-
-  new MutationObserver(() => {
-    if (!watchQueued) { watchQueued = true; requestAnimationFrame(watchCards); }
-  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
-                                         attributeFilter: ["data-build"] });
 
   window.inspectorCurves = { ema: ema, figure: figure, decode: decode, preview: preview };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {

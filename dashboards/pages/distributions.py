@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import dash
 import numpy as np
-from dash import ALL, Input, Output, State, ctx, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
 from dashboards import state
-from dashboards.components import cards
+from dashboards.components.tag_cards import CardKey, TagCards
 from dashboards.histograms import percentile_table, pick_steps, rebin, shared_edges
-from dashboards.series import compile_filter, group_tags
 from inspector.events import plugins as P
 
 dash.register_page(__name__, path="/distributions", name="Distributions",
@@ -28,42 +26,28 @@ GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
+def render(key: CardKey, view: str) -> list:
+    return [dcc.Graph(figure=figure(key.run, key.tag, view or "percentiles"),
+                      config=GRAPH_CONFIG, className="hist-graph")]
+
+
+CARDS = TagCards("dist", P.KIND_HISTOGRAMS, per_run=True, render=render,
+                 refresh=[("dist-view", "value")], states=[("dist-view", "value")],
+                 empty="No histograms for the selected runs.", card_class="hist-card")
+
+
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
-    view = "percentiles"
-    return html.Div(className="page", children=[
-        html.Div(className="toolbar", children=[
-            dcc.Input(id="dist-tag-filter", type="text", placeholder="filter tags (regex)",
-                      debounce=0.3, className="text-input"),
-            dcc.RadioItems(id="dist-view", value=view, inline=True, className="segmented",
-                           options=[{"label": "Percentiles", "value": "percentiles"},
-                                    {"label": "Histograms: offset", "value": "offset"},
-                                    {"label": "Histograms: overlay", "value": "overlay"}]),
-        ]),
-        html.Div(id="dist-cards", children=_cards(runs or [], "", view)),
-    ])
+    view = dcc.RadioItems(id="dist-view", value="percentiles", inline=True,
+                          className="segmented",
+                          options=[{"label": "Percentiles", "value": "percentiles"},
+                                   {"label": "Histograms: offset", "value": "offset"},
+                                   {"label": "Histograms: overlay", "value": "overlay"}])
+    return html.Div(className="page", children=CARDS.layout(runs, controls=[view],
+                                                            initial=["percentiles"]))
 
 
-def _cards(runs: list[str], tag_filter: str | None, view: str) -> list:
-    if not state.ready():
-        return [cards.empty_state("Reading the logdir…", loading=True)]
-    store = state.store()
-    by_run = store.tags(P.KIND_HISTOGRAMS)
-    pattern, _ = compile_filter(tag_filter)
-    pairs = [(t, r) for r in runs for t in by_run.get(r, [])
-             if pattern is None or pattern.search(t)]
-    if not pairs:
-        return [cards.empty_state("No histograms for the selected runs.")]
-    out = []
-    for prefix, tags in group_tags([t for t, _ in pairs]):
-        section = []
-        for tag in tags:
-            for run in [r for t, r in pairs if t == tag]:
-                graph = dcc.Graph(id={"type": "hist-graph", "run": run, "tag": tag},
-                                  figure=figure(run, tag, view), config=GRAPH_CONFIG,
-                                  className="hist-graph")
-                section.append(cards.card(tag, [graph], subtitle=run, class_name="card"))
-        out.append(cards.group_section(prefix or "top level", section))
-    return out
+def register(app: dash.Dash) -> None:
+    CARDS.register(app)
 
 
 def _base_layout(color: str) -> dict:
@@ -156,26 +140,3 @@ def _stacked(steps: list[int], hists: list[np.ndarray], color: str, layout: dict
     else:
         layout["yaxis"] = {**layout["yaxis"], "title": {"text": "count"}}
     return {"data": traces, "layout": layout}
-
-
-@dash.callback(Output("dist-cards", "children"),
-               Input("selected-runs", "data"), Input("dist-tag-filter", "value"),
-               State("dist-view", "value"), prevent_initial_call=True)
-def rebuild_cards(runs, tag_filter, view):
-    return _cards(runs or [], tag_filter, view)
-
-
-@dash.callback(Output({"type": "hist-graph", "run": ALL, "tag": ALL}, "figure"),
-               Input("dist-view", "value"), Input("live-changes", "data"),
-               State({"type": "hist-graph", "run": ALL, "tag": ALL}, "id"),
-               prevent_initial_call=True)
-def redraw(view, changes, ids):
-    """All figures when the view changes; on live updates only those whose series grew."""
-    if ctx.triggered_id == "dist-view":
-        return [figure(i["run"], i["tag"], view) for i in ids]
-    changed = (changes or {}).get("changed", {})
-    grown = {(r, t) for r, kinds in changed.items() for t in kinds.get(P.KIND_HISTOGRAMS, [])}
-    if not any((i["run"], i["tag"]) in grown for i in ids):
-        raise PreventUpdate
-    return [figure(i["run"], i["tag"], view) if (i["run"], i["tag"]) in grown
-            else dash.no_update for i in ids]

@@ -8,10 +8,10 @@ a PNG, JPEG or GIF of sane size (``dashboards.security``).
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboards import state
-from dashboards.components import step_slider
+from dashboards.components.step_slider import StepCards
 from dashboards.security import safe_image_uri
 from inspector.events import plugins as P
 
@@ -39,23 +39,20 @@ def render(run: str, tag: str, index: int) -> list:
     return [html.Div(figures, className="image-grid")]
 
 
-_cards = step_slider.register(PREFIX, P.KIND_IMAGES, render, "No images for the selected runs.")
+CARDS = StepCards(PREFIX, P.KIND_IMAGES, render, empty="No images for the selected runs.")
 
 
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
-    return html.Div(className="page", children=[
-        html.Div(className="toolbar", children=[
-            dcc.Input(id="img-tag-filter", type="text", placeholder="filter tags (regex)",
-                      debounce=0.3, className="text-input"),
-            dcc.RadioItems(id="img-size", value="fit", inline=True, className="segmented",
-                           options=[{"label": "Fit to card", "value": "fit"},
-                                    {"label": "True size", "value": "true"}]),
-        ]),
-        html.Div(id="img-cards", className="fit", children=_cards(runs or [], "")),
-    ])
+    size = dcc.RadioItems(id="img-size", value="fit", inline=True, className="segmented",
+                          options=[{"label": "Fit to card", "value": "fit"},
+                                   {"label": "True size", "value": "true"}])
+    return html.Div(id="img-page", className="page fit",
+                    children=CARDS.layout(runs, controls=[size]))
 
 
-@dash.callback(Output("img-cards", "className"), Input("img-size", "value"),
-               State("img-cards", "className"), prevent_initial_call=True)
-def size_mode(mode, _current):
-    return "fit" if mode == "fit" else "true-size"
+def register(app: dash.Dash) -> None:
+    CARDS.register(app)
+    app.clientside_callback(
+        "(mode) => 'page ' + (mode === 'true' ? 'true-size' : 'fit')",
+        Output("img-page", "className"), Input("img-size", "value"),
+        prevent_initial_call=True)

@@ -10,7 +10,7 @@ import numpy as np
 from dash import dcc, html
 
 from dashboards import state
-from dashboards.components import step_slider
+from dashboards.components.step_slider import StepCards
 from inspector.events import plugins as P
 
 dash.register_page(__name__, path="/text", name="Text", title="Inspector · Text", order=3)
@@ -45,16 +45,12 @@ def render(run: str, tag: str, index: int) -> list:
                          link_target="_blank", className="text-body")]
 
 
-_cards = step_slider.register(PREFIX, P.KIND_TEXT, render, "No text for the selected runs.")
+CARDS = StepCards(PREFIX, P.KIND_TEXT, render, empty="No text for the selected runs.")
 
 
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
-    return html.Div(className="page", children=[
-        html.Div(className="toolbar", children=[
-            dcc.Input(id="txt-tag-filter", type="text", placeholder="filter tags (regex)",
-                      debounce=0.3, className="text-input"),
-        ]),
-        html.Div(id="txt-cards", children=_cards(runs or [], "")),
-    ])
+    return html.Div(className="page", children=CARDS.layout(runs))
 
 
+def register(app: dash.Dash) -> None:
+    CARDS.register(app)

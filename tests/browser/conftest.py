@@ -101,24 +101,30 @@ def logdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def server(logdir):
-    from werkzeug.serving import make_server
-
+def served_app(logdir):
+    """The app the session server serves, with its first read of the logdir done."""
     from dashboards import state
     from dashboards.app import create_app
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     app = create_app(logdir, reload_interval=0.5)
-    reloader = state.reloader()  # later tests may build other apps and replace the state
+    inspection = state.of(app)
     deadline = time.time() + 30
-    while not state.ready() and time.time() < deadline:
+    while not inspection.ready() and time.time() < deadline:
         time.sleep(0.05)
-    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    yield app
+    inspection.stop()
+
+
+@pytest.fixture(scope="session")
+def server(served_app):
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    httpd = make_server("127.0.0.1", 0, served_app.server, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
-    reloader.stop()
 
 
 @pytest.fixture(scope="session")

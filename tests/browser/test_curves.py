@@ -77,8 +77,8 @@ def click_option(driver, container_id: str, label: str) -> None:
     next(e for e in box.find_elements(By.TAG_NAME, "label") if e.text.strip() == label).click()
 
 
-def test_every_scalar_tag_has_a_card(curves):
-    want = {t for tags in state.store().tags(P.KIND_SCALARS).values() for t in tags}
+def test_every_scalar_tag_has_a_card(curves, served_app):
+    want = {t for tags in state.of(served_app).store.tags(P.KIND_SCALARS).values() for t in tags}
     assert {"loss", "long/noisy", "epoch/loss", "batch/loss"} <= want  # tf.summary and hook
     shown = wait_for(curves, """
         const tags = [...document.querySelectorAll('.curve-card')].map((c) => c.dataset.tag);
@@ -171,7 +171,7 @@ def test_zoom_requeries_every_point_in_view(curves):
     assert 101 <= zoomed[0]["n"] <= 103
 
 
-def test_csv_download_has_every_point(curves, downloads):
+def test_csv_download_has_every_point(curves, downloads, served_app):
     for old in glob.glob(os.path.join(downloads, "*")):
         os.remove(old)
     card = curves.find_element(By.CSS_SELECTOR, '.curve-card[data-tag="long/noisy"]')
@@ -184,7 +184,7 @@ def test_csv_download_has_every_point(curves, downloads):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 2 * LONG_STEPS
-    store = state.store()
+    store = state.of(served_app).store
     for run in ("writer/seed0", "writer/seed1"):
         full = store.scalars(run, "long/noisy")
         mine = [r for r in rows if r["run"] == run]

@@ -1,5 +1,5 @@
-"""Fixtures: small logdirs written by the project's real writer, and a store installed the way
-``create_app`` installs it (without the reload thread)."""
+"""Fixtures: small logdirs written by the project's real writer, and a store served the way
+``create_app`` serves it (without the reload thread)."""
 
 from __future__ import annotations
 
@@ -42,5 +42,5 @@ def logdir(tmp_path_factory):
 def store(logdir):
     s = Store(logdir)
     s.reload()
-    state.install(s, None)
-    return s
+    with state.inspecting(s):
+        yield s

@@ -18,7 +18,7 @@ from tests.dashboards.conftest import write_scalars
 def app(logdir):
     application = create_app(logdir, reload_interval=0.2)
     yield application
-    app_module.state.reloader().stop()
+    app_module.state.of(application).stop()
 
 
 def test_pages_register_themselves(app):
@@ -37,7 +37,7 @@ def test_app_serves_its_shell_and_one_set_of_callbacks(logdir):
     assert "selected-runs" in str(layout)
     outputs = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
     assert len(outputs) == len(set(outputs))
-    app_module.state.reloader().stop()
+    app_module.state.of(application).stop()
 
 
 def test_token_is_required_on_every_request(logdir):
@@ -70,63 +70,60 @@ def test_missing_logdir_is_a_user_error(tmp_path):
 
 
 def test_card_payload_is_decimated_per_pixel_and_requeried_on_zoom(store):
-    from dashboards.pages import curves
+    from dashboards import curves_data as curves
 
-    data, meta = curves.card_payload("loss", ["exp/seed0", "exp/seed1"], None, 120)
+    data, meta = curves.card_payload(store, "loss", ["exp/seed0", "exp/seed1"], None, 120)
     assert data["order"] == ["exp/seed0", "exp/seed1"]
     chunk = data["series"]["exp/seed0"]["chunks"][0]
     assert chunk["n"] <= 120 and "lo" in chunk and meta["runs"]["exp/seed0"]["dec"]
-    zoomed, zmeta = curves.card_payload("loss", ["exp/seed0"], None, 120,
+    zoomed, zmeta = curves.card_payload(store, "loss", ["exp/seed0"], None, 120,
                                         {"exp/seed0": (100.0, 199.0)})
     assert zoomed["series"]["exp/seed0"]["chunks"][0]["n"] == 100  # every point, no buckets
     assert "lo" not in zoomed["series"]["exp/seed0"]["chunks"][0] and zmeta["range"]
 
 
 def test_card_payload_aggregates_groups(store):
-    from dashboards.pages import curves
+    from dashboards import curves_data as curves
 
     agg = {"mode": "regex", "regex": r"(exp)/seed\d", "band": "std"}
-    data, meta = curves.card_payload("acc", ["exp/seed0", "exp/seed1", "exp/seed2"], agg, 100)
+    data, meta = curves.card_payload(store, "acc", ["exp/seed0", "exp/seed1", "exp/seed2"], agg,
+                                     100)
     assert data["order"] == ["exp (3 runs)"] and meta["agg"]
     assert data["series"]["exp (3 runs)"]["kind"] == "group"
 
 
 def test_a_zoomed_aggregate_is_computed_on_the_visible_steps_at_full_detail(store):
-    from dashboards.pages import curves
+    from dashboards import curves_data as curves
 
     agg = {"mode": "regex", "regex": r"(exp)/seed\d", "band": "minmax"}
     runs = ["exp/seed0", "exp/seed1", "exp/seed2"]
-    whole, _ = curves.card_payload("loss", runs, agg, 100)
+    whole, _ = curves.card_payload(store, "loss", runs, agg, 100)
     assert whole["series"]["exp (3 runs)"]["chunks"][0]["n"] <= 100  # 1,000 steps in buckets
     ranges = {r: (490.0, 520.0) for r in runs}
-    zoomed, meta = curves.card_payload("loss", runs, agg, 100, ranges)
+    zoomed, meta = curves.card_payload(store, "loss", runs, agg, 100, ranges)
     chunk = zoomed["series"]["exp (3 runs)"]["chunks"][0]
     assert chunk["n"] == 31  # every step of the range, none outside it
     assert meta["range"] and meta["ranges"]["exp/seed0"] == [490.0, 520.0]
 
 
 def test_live_update_of_a_zoomed_card_keeps_its_range(tmp_path):
-    from dashboards import state
-    from dashboards.pages import curves
+    from dashboards import curves_data as curves
     from inspector.store import Store
 
     write_scalars(tmp_path / "run", "loss", range(2000), np.linspace(1, 0, 2000))
     store = Store(tmp_path)
     store.reload()
-    state.install(store, None)
-    _, meta = curves.card_payload("loss", ["run"], None, 100, {"run": (100.0, 150.0)})
+    _, meta = curves.card_payload(store, "loss", ["run"], None, 100, {"run": (100.0, 150.0)})
     write_scalars(tmp_path / "run", "loss", range(2000, 2100), np.zeros(100))
     store.reload()
     changes = {"changed": {"run": {P.KIND_SCALARS: ["loss"]}}}
-    datas, metas, _, _ = curves.live_update(changes, [meta], [{"tag": "loss"}], ["run"], None,
-                                            ["loss"], 0)
+    datas, metas, _ = curves.live_payloads(store, changes, [meta], ["loss"], ["run"], None)
     chunk = datas[0]["series"]["run"]["chunks"][0]
     assert chunk["n"] == 51 and metas[0]["range"]  # still the zoomed steps, every point
 
 
 def test_live_update_appends_only_new_points_of_an_undecimated_series(tmp_path):
-    from dashboards import state
-    from dashboards.pages import curves
+    from dashboards import curves_data as curves
     from inspector.store import Store
 
     with SummaryWriter(tmp_path / "exp" / "seed1") as writer:
@@ -134,13 +131,12 @@ def test_live_update_appends_only_new_points_of_an_undecimated_series(tmp_path):
             writer.scalar("acc", 0.5, step)
     store = Store(tmp_path)
     store.reload()
-    state.install(store, None)
-    _, meta = curves.card_payload("acc", ["exp/seed1"], None, 600)
+    _, meta = curves.card_payload(store, "acc", ["exp/seed1"], None, 600)
     with SummaryWriter(tmp_path / "exp" / "seed1") as writer:
         for step in range(50, 60):
             writer.scalar("acc", 1.0, step)
     store.reload()
-    patch = curves._patch_runs(store, "acc", ["exp/seed1"], meta)
+    patch = curves.patch_runs(store, "acc", ["exp/seed1"], meta)
     ops = patch.to_plotly_json()["operations"]
     appended = [op for op in ops if op["operation"] == "Append"]
     assert appended and appended[0]["location"] == ["series", "exp/seed1", "chunks"]
