@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dashboards import graph_layout
 from inspector import graph_sources
 from inspector.events import plugins as P
 from inspector.graph_sources import scope_label
@@ -25,6 +26,7 @@ from inspector.store import Store
 
 CACHE_SIZE = 6  # hierarchies kept (an InceptionV3 training step is ~30 MB of Python objects)
 NEUTRAL = "#c9d3e0"
+EDGE_LABELS_MAX = 150  # more edges are drawn without their tensor labels (slow to draw)
 PALETTE_SEQ = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")  # Blues, low to high
 
 
@@ -75,7 +77,7 @@ def hierarchy(store: Store, run: str, source: str, fold_series: bool = True) -> 
     if not points:
         return None
     point = points[-1]
-    key = (run, source, fold_series, len(points), point.step, point.wall_time)
+    key = (id(store), run, source, fold_series, len(points), point.step, point.wall_time)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -227,12 +229,14 @@ def elements(h: Hierarchy, view: View, *, color_by: str = "op",
     coloured on a log scale); ``matches`` (node ids) are highlighted, and collapsed items
     holding one are marked; ``trace`` items and ``selected`` are highlighted."""
     matched = set(matches)
+    placed = graph_layout.positions(view, {i.id: node_label(i, False) for i in view.items
+                                           if i.id in view.atoms})
     holding = {a for m in matches if m in h.items for a in h.ancestors(m)}
     top = max(stats.values(), default=0.0) if stats else 0.0
     out = []
     for item in view.items:
         expanded = item.id not in view.atoms
-        data = {"id": item.id, "label": _label(item, expanded), "kind": item.kind,
+        data = {"id": item.id, "label": node_label(item, expanded), "kind": item.kind,
                 "count": item.count}
         if item.parent and item.parent != "g:":
             data["parent"] = item.parent
@@ -253,16 +257,23 @@ def elements(h: Hierarchy, view: View, *, color_by: str = "op",
             classes.append("traced")
         if item.id == selected:
             classes.append("selected")
-        out.append({"data": data, "classes": " ".join(classes)})
+        element = {"data": data, "classes": " ".join(classes)}
+        if item.id in placed:
+            x, y, w, h = placed[item.id]
+            element["position"] = {"x": round(x, 1), "y": round(y, 1)}
+            data.update(w=round(w, 1), h=round(h, 1))
+        out.append(element)
+    labelled = len(view.bundles) <= EDGE_LABELS_MAX
     for k, b in enumerate(view.bundles):
         out.append({"data": {"id": f"e{k}", "source": b.source, "target": b.target,
-                             "label": b.label, "count": b.count,
+                             "label": b.label if labelled else "", "count": b.count,
                              "width": round(1 + math.log2(b.count), 2)},
                     "classes": "control" if b.control else "data"})
     return out
 
 
-def _label(item, expanded: bool) -> str:
+def node_label(item, expanded: bool) -> str:
+    """The text drawn in an item: its name; a closed container also its op count."""
     if item.kind == "node":
         return item.label
     if expanded:

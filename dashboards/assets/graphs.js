@@ -7,7 +7,7 @@
  * cytoscape itself registers it. */
 (function () {
   'use strict';
-  window.__graphLayouts = {count: 0, last: 0};
+  window.__graphLayouts = {count: 0, last: 0, nodes: 0};
 
   function bind() {
     const box = document.getElementById('graph-minimap');
@@ -44,9 +44,12 @@
       place();
     }
     cy.on('layoutstop', function () {
-      window.__graphLayouts = {count: window.__graphLayouts.count + 1, last: performance.now()};
+      requestAnimationFrame(function () {
+        window.__graphLayouts = {count: window.__graphLayouts.count + 1,
+                                 last: performance.now(), nodes: cy.nodes().length};
+      });
       clearTimeout(pending);
-      pending = setTimeout(draw, 120);
+      pending = setTimeout(draw, 400);  // after the graph is drawn and idle
     });
     cy.on('viewport', place);
     box.addEventListener('click', function (ev) {

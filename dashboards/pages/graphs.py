@@ -1,5 +1,5 @@
 """Graphs: a run's op graphs (training step, inference, traces) and its layer graph as a
-collapsible hierarchy, laid out top to bottom by dagre in the browser.
+collapsible hierarchy, laid out top to bottom on the server (``dashboards.graph_layout``).
 
 Only what is visible travels: the server keeps each graph's hierarchy (``inspector.graphs``)
 and sends the elements of the current view (a few dozen to a few hundred items) after every
@@ -23,13 +23,14 @@ from dashboards.components.links import page_link
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
 
-cyto.load_extra_layouts()  # dagre, klay, ... and the svg exporter used by generateImage
+cyto.load_extra_layouts()  # the svg exporter used by generateImage comes with these
 
 dash.register_page(__name__, path="/graphs", name="Graphs", title="Inspector · Graphs",
                    order=3)
 
-LAYOUT = {"name": "dagre", "rankDir": "TB", "nodeSep": 18, "rankSep": 36, "edgeSep": 6,
-          "animate": False, "fit": True, "padding": 24}
+# Positions come from the server (dashboards.graph_layout); the browser only places them
+# (cytoscape re-runs this layout, and fits the view, whenever the elements change).
+LAYOUT = {"name": "preset", "animate": False, "fit": True, "padding": 24}
 COLOR_BY = [{"label": "op type", "value": "op"}, {"label": "device", "value": "device"},
             {"label": "parameters", "value": "params"},
             {"label": "gradient norm", "value": "gradnorm"}]
@@ -41,8 +42,9 @@ STYLESHEET = [
         "label": "data(label)", "text-wrap": "wrap", "text-valign": "center",
         "text-halign": "center", "font-size": 10, "color": "#1f2630",
         "background-color": "data(color)", "border-width": 1, "border-color": "#8a96a8",
-        "shape": "round-rectangle", "width": "label", "height": "label", "padding": "6px"}},
-    {"selector": "node.node", "style": {"shape": "ellipse", "padding": "4px", "font-size": 9}},
+        "shape": "round-rectangle"}},
+    {"selector": "node[w]", "style": {"width": "data(w)", "height": "data(h)", "padding": 0}},
+    {"selector": "node.node", "style": {"shape": "ellipse", "font-size": 9}},
     {"selector": "node.group.collapsed", "style": {"border-width": 1.5,
                                                     "border-color": "#4a5668"}},
     {"selector": "node.series.collapsed", "style": {
@@ -60,7 +62,7 @@ STYLESHEET = [
     {"selector": "node.selected", "style": {"border-color": "#111", "border-width": 3}},
     {"selector": "edge", "style": {
         "width": "data(width)", "line-color": "#9aa5b5", "target-arrow-color": "#9aa5b5",
-        "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.8,
+        "target-arrow-shape": "triangle", "curve-style": "straight", "arrow-scale": 0.8,
         "label": "data(label)", "font-size": 8, "color": "#6b7480",
         "text-background-color": "#ffffff", "text-background-opacity": 0.8,
         "text-background-padding": "1px",
@@ -125,7 +127,7 @@ def choose_source(run, current):
 
 
 @dash.callback(
-    Output("graph-cy", "elements"), Output("graph-cy", "layout"), Output("graph-state", "data"),
+    Output("graph-cy", "elements"), Output("graph-state", "data"),
     Output("graph-details", "children"), Output("graph-status", "children"),
     Input("graph-source", "value"), Input("graph-cy", "tapNode"),
     Input("graph-search", "value"), Input("graph-color", "value"), Input("graph-trace", "value"),
@@ -141,7 +143,7 @@ def draw(source, tap, search, color_by, trace, step, _depth_clicks, _collapse, f
     try:
         h = GV.hierarchy(store, run, source, fold_series)
     except InspectorError as err:
-        return [], dash.no_update, view_state, cards.empty_state(str(err)), str(err)
+        return [], view_state, cards.empty_state(str(err)), str(err)
     if h is None:
         raise PreventUpdate
     trigger = ctx.triggered_id
@@ -187,10 +189,8 @@ def draw(source, tap, search, color_by, trace, step, _depth_clicks, _collapse, f
     panel = _panel(h, shown, run, layers) if shown else html.P("Click a node or group.",
                                                               className="muted")
     status = f"{status} · {len(view.items)} shown"
-    layout_ = dash.no_update if trigger in ("graph-color", "graph-trace", "graph-step") else \
-        {**LAYOUT, "fit": True}
     new_state = {"expanded": sorted(expanded), "selected": shown, "source": source}
-    return elements, layout_, new_state, panel, status
+    return elements, new_state, panel, status
 
 
 def _links(store, run: str, layer: str) -> list:

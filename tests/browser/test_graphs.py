@@ -122,7 +122,8 @@ def test_clicking_conv1_shows_its_ops(driver, graph_server):
         const ids = cy.nodes().map((n) => n.id());
         return ids.includes('n:lenet5/conv1/BiasAdd') ? ids : null;""",
                    what="conv1's ops drawn")
-    assert driver.execute_script(LAYOUTS) > before
+    wait_for(driver, "return window.__graphLayouts.count > arguments[0];", before,
+             what="the view laid out again")
     # The Conv2D op "convolution" opens a scope of its own (its kernel read): a group.
     assert {"n:lenet5/conv1/Tanh", "g:lenet5/conv1/convolution"} <= set(ids)
     assert driver.execute_script(CY + "return cy.getElementById('n:lenet5/conv1/BiasAdd')"
