@@ -259,9 +259,9 @@ def elements(h: Hierarchy, view: View, *, color_by: str = "op",
             classes.append("selected")
         element = {"data": data, "classes": " ".join(classes)}
         if item.id in placed:
-            x, y, w, h = placed[item.id]
+            x, y, width, height = placed[item.id]
             element["position"] = {"x": round(x, 1), "y": round(y, 1)}
-            data.update(w=round(w, 1), h=round(h, 1))
+            data.update(w=round(width, 1), h=round(height, 1))
         out.append(element)
     labelled = len(view.bundles) <= EDGE_LABELS_MAX
     for k, b in enumerate(view.bundles):
