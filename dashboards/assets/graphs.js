@@ -4,7 +4,10 @@
  * visible part framed, and pans the graph where the minimap is clicked. It also stamps
  * window.__graphLayouts = {count, last} at every finished layout (tests and benchmarks time
  * an expand by it). The cytoscape instance is reached through the container's _cyreg, where
- * cytoscape itself registers it. */
+ * cytoscape itself registers it. Cytoscape caches where its container sits on the page and
+ * measures again only on a scroll or resize; the toolbar above settles after the graph
+ * mounts, so every press first tells it to measure again (a scroll event on an ancestor,
+ * which its own listeners watch), or a click would land on the node below. */
 (function () {
   'use strict';
   window.__graphLayouts = {count: 0, last: 0, nodes: 0};
@@ -15,6 +18,11 @@
     const cy = el && el._cyreg && el._cyreg.cy;
     if (!box || !cy || box._cy === cy) return;
     box._cy = cy;
+    const host = el.parentNode;
+    for (const type of ['mousedown', 'touchstart', 'wheel']) {
+      host.addEventListener(type, function () { host.dispatchEvent(new Event('scroll')); },
+                            {capture: true, passive: true});
+    }
     const img = document.createElement('img');
     const frame = document.createElement('div');
     frame.className = 'graph-minimap-view';
@@ -43,14 +51,16 @@
       Object.assign(img.style, {left: ox + 'px', top: oy + 'px', width: bb.w * scale + 'px'});
       place();
     }
-    cy.on('layoutstop', function () {
+    function laidOut() {
       requestAnimationFrame(function () {
         window.__graphLayouts = {count: window.__graphLayouts.count + 1,
                                  last: performance.now(), nodes: cy.nodes().length};
       });
       clearTimeout(pending);
       pending = setTimeout(draw, 400);  // after the graph is drawn and idle
-    });
+    }
+    cy.on('layoutstop', laidOut);
+    if (cy.nodes().length) laidOut();  // the page came with its first view, laid out at mount
     cy.on('viewport', place);
     box.addEventListener('click', function (ev) {
       if (!bb) return;
@@ -59,7 +69,6 @@
       const y = bb.y1 + (ev.clientY - r.top - oy) / scale;
       cy.pan({x: cy.width() / 2 - x * cy.zoom(), y: cy.height() / 2 - y * cy.zoom()});
     });
-    draw();
   }
   new MutationObserver(bind).observe(document.documentElement, {childList: true, subtree: true});
 })();

@@ -75,11 +75,17 @@ STYLESHEET = [
 def layout(run: str | None = None, layer: str | None = None, **_query) -> html.Div:
     runs = GV.graph_runs(state.store()) if state.ready() else []
     run = run if run in runs else (runs[0] if runs else None)
+    options = _source_options(run)
+    source = options[0]["value"] if options else None
+    # The first view comes with the page: no callback round trips before the graph is drawn.
+    first = render(run, source, {}, None, search=layer or "") if source else None
+    elements, view_state, panel, status = first or ([], {}, _HINT, "")
     return html.Div(className="page graphs-page", children=[
         html.Div(className="toolbar graphs-toolbar", children=[
             dcc.Dropdown(id="graph-run", options=runs, value=run, clearable=False,
                          placeholder="run", className="graph-run"),
-            dcc.Dropdown(id="graph-source", clearable=False, className="graph-source"),
+            dcc.Dropdown(id="graph-source", options=options, value=source, clearable=False,
+                         className="graph-source"),
             dcc.Input(id="graph-search", type="text", debounce=0.4, value=layer or "",
                       placeholder="search names or op types (regex)", className="text-input"),
             dcc.Dropdown(id="graph-color", options=COLOR_BY, value="op", clearable=False,
@@ -99,29 +105,36 @@ def layout(run: str | None = None, layer: str | None = None, **_query) -> html.D
                           value=["fold"], inline=True),
             html.Button("PNG", id="graph-png", className="button"),
             html.Button("SVG", id="graph-svg", className="button"),
-            html.Span(id="graph-status", className="muted graph-status"),
+            html.Span(status, id="graph-status", className="muted graph-status"),
         ]),
         html.Div(className="graphs-body", children=[
             html.Div(className="graph-canvas", children=[
-                cyto.Cytoscape(id="graph-cy", elements=[], layout=LAYOUT,
+                cyto.Cytoscape(id="graph-cy", elements=elements, layout=LAYOUT,
                                stylesheet=STYLESHEET, minZoom=0.03, maxZoom=3,
                                boxSelectionEnabled=False, autoungrabify=True,
                                style={"width": "100%", "height": "100%"}),
                 html.Div(id="graph-minimap", className="graph-minimap"),
             ]),
-            html.Div(id="graph-details", className="graph-details",
-                     children=html.P("Click a node or group.", className="muted")),
+            html.Div(id="graph-details", className="graph-details", children=panel),
         ]),
-        dcc.Store(id="graph-state", data={"expanded": [], "selected": None, "layer": layer}),
+        dcc.Store(id="graph-state", data=view_state),
     ])
 
 
-@dash.callback(Output("graph-source", "options"), Output("graph-source", "value"),
-               Input("graph-run", "value"), State("graph-source", "value"))
-def choose_source(run, current):
+_HINT = html.P("Click a node or group.", className="muted")
+
+
+def _source_options(run: str | None) -> list[dict]:
     if not run or not state.ready():
-        return [], None
-    options = [{"label": s.label, "value": s.key} for s in GV.sources(state.store(), run)]
+        return []
+    return [{"label": s.label, "value": s.key} for s in GV.sources(state.store(), run)]
+
+
+@dash.callback(Output("graph-source", "options"), Output("graph-source", "value"),
+               Input("graph-run", "value"), State("graph-source", "value"),
+               prevent_initial_call=True)
+def choose_source(run, current):
+    options = _source_options(run)
     values = [o["value"] for o in options]
     return options, current if current in values else (values[0] if values else None)
 
@@ -129,15 +142,27 @@ def choose_source(run, current):
 @dash.callback(
     Output("graph-cy", "elements"), Output("graph-state", "data"),
     Output("graph-details", "children"), Output("graph-status", "children"),
-    Input("graph-source", "value"), Input("graph-cy", "tapNode"),
+    Input("graph-run", "value"), Input("graph-source", "value"), Input("graph-cy", "tapNode"),
     Input("graph-search", "value"), Input("graph-color", "value"), Input("graph-trace", "value"),
     Input("graph-step", "value"), Input("graph-expand-depth", "n_clicks"),
     Input("graph-collapse", "n_clicks"), Input("graph-fold", "value"),
-    State("graph-run", "value"), State("graph-depth", "value"), State("graph-state", "data"))
-def draw(source, tap, search, color_by, trace, step, _depth_clicks, _collapse, fold, run, depth,
+    State("graph-depth", "value"), State("graph-state", "data"), prevent_initial_call=True)
+def draw(run, source, tap, search, color_by, trace, step, _depth_clicks, _collapse, fold, depth,
          view_state):
     if not run or not source:
         raise PreventUpdate
+    out = render(run, source, view_state or {}, ctx.triggered_id, tap=tap, search=search,
+                 color_by=color_by, trace=trace, step=step, fold=fold, depth=depth)
+    if out is None:
+        raise PreventUpdate
+    return out
+
+
+def render(run: str, source: str, view_state: dict, trigger, *, tap=None, search="",
+           color_by="op", trace="none", step=None, fold=("fold",), depth=2):
+    """(elements, view state, details panel, status line) of ``run``'s graph ``source`` after
+    the change ``trigger`` (a component id; None: the first view); None if there is no
+    such graph."""
     store = state.store()
     fold_series = bool(fold) and not source.startswith("layer:")
     try:
@@ -145,12 +170,12 @@ def draw(source, tap, search, color_by, trace, step, _depth_clicks, _collapse, f
     except InspectorError as err:
         return [], view_state, cards.empty_state(str(err)), str(err)
     if h is None:
-        raise PreventUpdate
-    trigger = ctx.triggered_id
+        return None
     expanded = set(view_state.get("expanded") or [])
     selected = view_state.get("selected")
     status = f"{len(h.graph)} nodes"
-    fresh = trigger in (None, "graph-source", "graph-fold") or view_state.get("source") != source
+    fresh = trigger in (None, "graph-run", "graph-source", "graph-fold") or \
+        (view_state.get("source"), view_state.get("run")) != (source, run)
     if fresh or trigger == "graph-collapse":
         expanded = h.initial_expansion(GV.model_names(store, run))
         selected = None if fresh else selected
@@ -186,10 +211,9 @@ def draw(source, tap, search, color_by, trace, step, _depth_clicks, _collapse, f
     traced = GV.traced(view, shown, trace) if shown and trace != "none" else set()
     elements = GV.elements(h, view, color_by=color_by, stats=stats, layers=layers,
                            matches=matches, trace=traced, selected=shown)
-    panel = _panel(h, shown, run, layers) if shown else html.P("Click a node or group.",
-                                                              className="muted")
+    panel = _panel(h, shown, run, layers) if shown else _HINT
     status = f"{status} · {len(view.items)} shown"
-    new_state = {"expanded": sorted(expanded), "selected": shown, "source": source}
+    new_state = {"expanded": sorted(expanded), "selected": shown, "source": source, "run": run}
     return elements, new_state, panel, status
 
 
