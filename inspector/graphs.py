@@ -55,8 +55,8 @@ class Item:
 
 @dataclass
 class Bundle:
-    """Edges between two visible items: ``count`` tensors (``control``: control edges),
-    ``label`` the tensor of the first (or "n tensors")."""
+    """The edges from one visible item to another: ``count`` edges, ``control`` when all
+    are control edges; ``label`` the tensor of the one data edge, or "n tensors"."""
 
     source: str
     target: str
@@ -228,14 +228,20 @@ class Hierarchy:
         idx = np.nonzero(keep)[0]
         if not len(idx):
             return []
-        key = (rs[idx] * len(atoms) + rd[idx]) * 2 + g.control[idx]
-        _, first, counts = np.unique(key, return_index=True, return_counts=True)
+        key = rs[idx] * len(atoms) + rd[idx]
+        pairs, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                                  return_counts=True)
+        data = ~g.control[idx]
+        tensors = np.bincount(inverse, weights=data, minlength=len(pairs)).astype(int)
+        first_data = dict(zip(*np.unique(key[data], return_index=True), strict=True))
+        data_idx = idx[data]
         out = []
-        for f, c in zip(first, counts, strict=True):
+        for j, (f, c) in enumerate(zip(first, counts, strict=True)):
             k = idx[f]
-            label = g.edge_label(k) if c == 1 else f"{c} tensors"
-            out.append(Bundle(atoms[rs[k]].id, atoms[rd[k]].id, int(c), bool(g.control[k]),
-                              label))
+            n = int(tensors[j])
+            label = "" if n == 0 else f"{n} tensors" if n > 1 else \
+                g.edge_label(data_idx[first_data[pairs[j]]])
+            out.append(Bundle(atoms[rs[k]].id, atoms[rd[k]].id, int(c), n == 0, label))
         return out
 
     # -------------------------------------------------------------- navigation

@@ -233,3 +233,9 @@ def test_pytorch_add_graph_scopes_read_as_layers():
     assert {"g:TinyNet/Conv2d[conv]", "g:TinyNet/Linear[fc]"} <= set(opened)
     assert h.items["g:TinyNet/Conv2d[conv]"].label == "conv"
     assert ("g:input", "g:TinyNet", 1, False, "[1, 1, 4, 4]") in bundles(h)
+
+
+def test_control_and_data_edges_between_the_same_items_are_drawn_as_one():
+    h = hierarchy(("a/x", "Placeholder", [], [2]), ("b/y", "Relu", ["a/x"]),
+                  ("b/z", "NoOpLike", ["^a/x"]))
+    assert bundles(h) == {("g:a", "g:b", 2, False, "float32 [2]")}
