@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inspector.buckets import bucket
+from inspector.ranges import in_range
 from inspector.store import Store
 
 # Buckets per card when the browser has not said how wide its charts are.
@@ -52,8 +53,7 @@ def query_series(store: Store, run: str, tag: str, step_range: tuple[float, floa
     wall0 = float(full.wall_times[0]) if len(full.wall_times) else 0.0
     steps, walls, values = full.steps, full.wall_times, full.values
     if step_range is not None:
-        keep = slice(np.searchsorted(steps, step_range[0], "left"),
-                     np.searchsorted(steps, step_range[1], "right"))
+        keep = in_range(steps, step_range[0], step_range[1])  # steps may go back
         steps, walls, values = steps[keep], walls[keep], values[keep]
     total = len(steps)
     if total <= max_points:

@@ -1,27 +1,31 @@
-"""The one URL convention pages link each other by: ``/<page>?run=..&tag=..&step=..&layer=..``
-(query string, URL-encoded). A page reads these from ``dcc.Location`` (id ``url``) or from
-the query arguments Dash passes to its ``layout``."""
+"""Links between pages, one URL convention:
+``/<page-path>?run=<run>&tag=<tag>&step=<n>&layer=<layer>`` (query string, URL-encoded).
+A page reads its preselection from ``dcc.Location`` (id ``url``, ``search``) with
+``link_params`` and builds links to others with ``page_link``.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
-PARAMS = ("run", "tag", "step", "layer")
+KNOWN = ("run", "tag", "step", "layer")
 
 
 def page_link(path: str, **params) -> str:
-    """``path`` with the given parameters (None values left out) as its query string."""
-    query = urlencode({k: v for k, v in params.items() if v is not None})
+    """``path`` with the non-empty ``params`` as a URL-encoded query string."""
+    query = urlencode({k: v for k, v in params.items() if v is not None and v != ""})
     return f"{path}?{query}" if query else path
 
 
 def link_params(search: str | None) -> dict:
-    """The parameters of a query string (``?run=a&layer=b`` -> {"run": "a", "layer": "b"});
-    ``step`` as an int when it is one."""
-    out = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
+    """The parameters of a query string (``?run=a&step=3``): the last value of each; ``step``
+    as an int when it is one."""
+    out: dict = {}
+    for key, values in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items():
+        out[key] = values[-1]
     if "step" in out:
         try:
             out["step"] = int(out["step"])
         except ValueError:
-            del out["step"]
+            out.pop("step")
     return out

@@ -142,9 +142,10 @@ static inline int read_sub(cursor *c, cursor *sub) {
 
 static const char SCALARS_PLUGIN[] = "scalars";
 
-/* 1 if this SummaryMetadata names the scalars plugin, 0 if not, -1 if malformed. */
+/* 1 if this SummaryMetadata names the scalars plugin, 0 if it names another plugin, 2 if it
+ * names none (the value's kind is then its tag's first metadata's), -1 if malformed. */
 static int metadata_is_scalars(cursor m) {
-    int found = 0;
+    int found = 2;
     while (m.p < m.end) {
         uint64_t key;
         if (read_varint(&m, &key) < 0) return -1;
@@ -158,8 +159,11 @@ static int metadata_is_scalars(cursor m) {
                 if ((k2 >> 3) == 1 && (k2 & 7) == 2) {
                     cursor name;
                     if (read_sub(&pd, &name) < 0) return -1;
-                    found = (name.end - name.p == (ptrdiff_t)(sizeof(SCALARS_PLUGIN) - 1) &&
-                             memcmp(name.p, SCALARS_PLUGIN, sizeof(SCALARS_PLUGIN) - 1) == 0);
+                    if (name.end == name.p)
+                        found = 2;
+                    else
+                        found = (name.end - name.p == (ptrdiff_t)(sizeof(SCALARS_PLUGIN) - 1) &&
+                                 memcmp(name.p, SCALARS_PLUGIN, sizeof(SCALARS_PLUGIN) - 1) == 0);
                 } else if (skip_field(&pd, (int)(k2 & 7)) < 0) {
                     return -1;
                 }
@@ -254,7 +258,14 @@ typedef struct {
     int64_t tag_offset;
     int64_t tag_length;
     int64_t record_offset; /* of the event payload, to order points across code paths */
+    int32_t record_length; /* of the event payload, to hand it to Python if need be */
+    int32_t flags;         /* POINT_NEEDS_KIND: a tensor without metadata (see value_scalar) */
 } scalar_point;
+
+/* A rank-0 float tensor whose value names no plugin (TF1's FileWriter writes a tag's
+ * metadata on its first value only): a scalar if the tag's first metadata says so, which only
+ * Python knows. */
+#define POINT_NEEDS_KIND 1
 
 typedef struct {
     char *data;
@@ -283,7 +294,7 @@ static inline uint64_t fnv1a(const uint8_t *p, size_t n) {
 
 /* Walks one Summary.Value. Returns 1 and fills pt if it is a plain scalar, 0 otherwise. */
 static int value_scalar(cursor v, const uint8_t *base, scalar_point *pt) {
-    int have_tag = 0, have_simple = 0, have_tensor = 0, is_scalar_plugin = 0;
+    int have_tag = 0, have_simple = 0, have_tensor = 0, is_scalar_plugin = 2;
     double value = 0.0;
     while (v.p < v.end) {
         uint64_t key;
@@ -320,7 +331,8 @@ static int value_scalar(cursor v, const uint8_t *base, scalar_point *pt) {
         }
     }
     if (!have_tag || have_simple + have_tensor != 1) return 0;
-    if (have_tensor && !is_scalar_plugin) return 0;
+    if (have_tensor && is_scalar_plugin == 0) return 0;
+    pt->flags = (have_tensor && is_scalar_plugin == 2) ? POINT_NEEDS_KIND : 0;
     pt->value = value;
     return 1;
 }
@@ -349,7 +361,7 @@ static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbu
             return 0;
         }
     }
-    if (summary.p == NULL) return 0;
+    if (summary.p == NULL || n > INT32_MAX) return 0;
     size_t mark = out->len;
     int count = 0;
     while (summary.p < summary.end) {
@@ -364,6 +376,7 @@ static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbu
         pt.step = (int64_t)step;
         pt.wall_time = wall;
         pt.record_offset = p - base;
+        pt.record_length = (int32_t)n;
         if (!value_scalar(v, base, &pt)) {
             out->len = mark;
             return 0;

@@ -51,6 +51,8 @@ POINT_DTYPE = np.dtype(
         ("tag_offset", "<i8"),
         ("tag_length", "<i8"),
         ("record_offset", "<i8"),
+        ("record_length", "<i4"),
+        ("flags", "<i4"),  # 1: a tensor without metadata, a scalar only if its tag's first is
     ]
 )
 assert POINT_DTYPE.itemsize == _scan.POINT_SIZE, "scanner and reader disagree on layout"

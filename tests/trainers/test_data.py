@@ -174,7 +174,7 @@ def test_unknown_name_error_lists_the_known_sets():
 def test_describe_gives_one_line_per_known_set():
     names = [n for n, _ in data.describe()]
     assert {"mnist", "mnist5k", "cifar10", "shapes", "circle", "xor", "gauss", "spiral",
-            "regression", "linear", "code"} == set(names)
+            "regression", "linear", "code", "adding"} == set(names)
     assert all(text and "\n" not in text for _, text in data.describe())
 
 
