@@ -18,6 +18,7 @@
     const cy = el && el._cyreg && el._cyreg.cy;
     if (!box || !cy || box._cy === cy) return;
     box._cy = cy;
+    observer.disconnect();
     const host = el.parentNode;
     for (const type of ['mousedown', 'touchstart', 'wheel']) {
       host.addEventListener(type, function () { host.dispatchEvent(new Event('scroll')); },
@@ -70,5 +71,19 @@
       cy.pan({x: cy.width() / 2 - x * cy.zoom(), y: cy.height() / 2 - y * cy.zoom()});
     });
   }
-  new MutationObserver(bind).observe(document.documentElement, {childList: true, subtree: true});
+  // Watch the DOM for the graph only on the graphs page, until it is bound: a document-wide
+  // observer on the other pages slowed their chart drawing (every Plotly node recorded).
+  const observer = new MutationObserver(bind);
+  let path = null;
+  function watch() {
+    if (location.pathname === path) return;
+    path = location.pathname;
+    observer.disconnect();
+    if (path.startsWith('/graphs')) {
+      observer.observe(document.documentElement, {childList: true, subtree: true});
+      bind();
+    }
+  }
+  watch();
+  setInterval(watch, 250);
 })();
