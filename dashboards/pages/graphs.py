@@ -130,23 +130,12 @@ def _source_options(run: str | None) -> list[dict]:
     return [{"label": s.label, "value": s.key} for s in GV.sources(state.store(), run)]
 
 
-@dash.callback(Output("graph-source", "options"), Output("graph-source", "value"),
-               Input("graph-run", "value"), State("graph-source", "value"),
-               prevent_initial_call=True)
 def choose_source(run, current):
     options = _source_options(run)
     values = [o["value"] for o in options]
     return options, current if current in values else (values[0] if values else None)
 
 
-@dash.callback(
-    Output("graph-cy", "elements"), Output("graph-state", "data"),
-    Output("graph-details", "children"), Output("graph-status", "children"),
-    Input("graph-run", "value"), Input("graph-source", "value"), Input("graph-cy", "tapNode"),
-    Input("graph-search", "value"), Input("graph-color", "value"), Input("graph-trace", "value"),
-    Input("graph-step", "value"), Input("graph-expand-depth", "n_clicks"),
-    Input("graph-collapse", "n_clicks"), Input("graph-fold", "value"),
-    State("graph-depth", "value"), State("graph-state", "data"), prevent_initial_call=True)
 def draw(run, source, tap, search, color_by, trace, step, _depth_clicks, _collapse, fold, depth,
          view_state):
     if not run or not source:
@@ -271,11 +260,28 @@ def _panel(h, item_id: str, run: str, layers: set[str]) -> list:
     return out
 
 
-@dash.callback(Output("graph-cy", "generateImage"), Input("graph-png", "n_clicks"),
-               Input("graph-svg", "n_clicks"), State("graph-source", "value"),
-               prevent_initial_call=True)
 def download(_png, _svg, source):
     kind = "svg" if ctx.triggered_id == "graph-svg" else "png"
     name = "graph-" + re.sub(r"[^A-Za-z0-9_-]", "_", source or "graph")
     options = {"full": True, "scale": 2, "bg": "#ffffff"} if kind == "png" else {"full": True}
     return {"type": kind, "action": "download", "filename": name, "options": options}
+
+
+def register(app: dash.Dash) -> None:
+    """The page's callbacks, on ``app`` (called by ``create_app`` for every page)."""
+    app.callback(Output("graph-source", "options"), Output("graph-source", "value"),
+                 Input("graph-run", "value"), State("graph-source", "value"),
+                 prevent_initial_call=True)(choose_source)
+    app.callback(
+        Output("graph-cy", "elements"), Output("graph-state", "data"),
+        Output("graph-details", "children"), Output("graph-status", "children"),
+        Input("graph-run", "value"), Input("graph-source", "value"),
+        Input("graph-cy", "tapNode"), Input("graph-search", "value"),
+        Input("graph-color", "value"), Input("graph-trace", "value"),
+        Input("graph-step", "value"), Input("graph-expand-depth", "n_clicks"),
+        Input("graph-collapse", "n_clicks"), Input("graph-fold", "value"),
+        State("graph-depth", "value"), State("graph-state", "data"),
+        prevent_initial_call=True)(draw)
+    app.callback(Output("graph-cy", "generateImage"), Input("graph-png", "n_clicks"),
+                 Input("graph-svg", "n_clicks"), State("graph-source", "value"),
+                 prevent_initial_call=True)(download)
