@@ -132,6 +132,7 @@ def child(mode: str, logdir: str) -> None:
     else:
         from inspector.store import Store
     t1 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     out = {"import_s": t1 - t0, "rss_bare": bare, "rss_imported": _rss_now()}
     if mode == "import":
         print(json.dumps(out))
@@ -148,6 +149,8 @@ def child(mode: str, logdir: str) -> None:
         store = Store(logdir)
         store.reload()
         out["load_s"] = time.perf_counter() - t1
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # CPU of the load (not the import)
+        out["cpu_s"] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
         points, every_step, series = 0, True, 0
         for run in store.runs():
             for kind, tags in store.kinds(run).items():
@@ -184,7 +187,8 @@ def load_rustboard(logdir: Path, *extra: str) -> dict:
             "--port", "0", "--die-after-stdin", *extra]
     run, line = run_until_line(argv, "Finished load cycle")
     own = re.search(r"Finished load cycle \((.*)\)", line)
-    return {"load_s": run.wall_s, "peak_rss": run.peak_rss,
+    # CPU: the whole process (start, one load cycle, exit; it idles between the two).
+    return {"load_s": run.wall_s, "peak_rss": run.peak_rss, "cpu_s": run.cpu_s,
             "own_cycle_s": _seconds(own.group(1)) if own else float("nan")}
 
 
@@ -216,14 +220,16 @@ def bench(title: str, logdir: Path, manifest: dict, repeat: int, extra: bool) ->
           f"{manifest['writer']}; 1-min load average {load_before:.1f} -> "
           f"{os.getloadavg()[0]:.1f}")
     print(f"   {'loader':<52} {'median s':>9} {'range s':>15} {'events/s':>11} "
-          f"{'peak RSS':>9} {'points held':>12} {'n':>2}")
-    medians = {}
+          f"{'CPU s':>6} {'peak RSS':>9} {'points held':>12} {'n':>2}")
+    medians, cpus = {}, {}
     for name, rows in results.items():
         med, lo, hi = median_range([r["load_s"] for r in rows])
         medians[name] = (med, lo, hi)
+        cpus[name] = median_range([r.get("cpu_s", float("nan")) for r in rows])[0]
         held = f"{rows[0]['points']:,}" if "points" in rows[0] else "(not queried)"
         print(f"   {name:<52} {med:>9.3f} {f'{lo:.3f}-{hi:.3f}':>15} {events / med:>11,.0f} "
-              f"{max(r['peak_rss'] for r in rows) / 1e6:>6,.0f} MB {held:>12} {len(rows):>2}")
+              f"{cpus[name]:>6.2f} {max(r['peak_rss'] for r in rows) / 1e6:>6,.0f} MB "
+              f"{held:>12} {len(rows):>2}")
     own = median_range([r["own_cycle_s"] for r in results[RUST_ALL]])[0]
     print(f"   {RUST_ALL}: its own load-cycle timer says {own:.3f} s (median)")
     insp = results[INSPECTOR]
@@ -236,7 +242,7 @@ def bench(title: str, logdir: Path, manifest: dict, repeat: int, extra: bool) ->
     best = medians[INSPECTOR][1] / medians[RUST_ALL][1]
     return {"title": title, "events": events, "bytes": manifest["bytes"],
             "rust": medians[RUST_ALL], "inspector": medians[INSPECTOR], "ratio": ratio,
-            "best": best, "kept": kept}
+            "best": best, "kept": kept, "cpu_ratio": cpus[INSPECTOR] / cpus[RUST_ALL]}
 
 
 def main() -> None:
@@ -279,15 +285,19 @@ def main() -> None:
     print(f"\n== side by side: cold load, page cache warm, {args.repeat} loads each "
           "(median, range); ratio = Inspector / RustBoard (target <= 0.5)")
     print(f"   {'logdir':<36} {'events':>9} {'MB':>5} {'RustBoard s':>20} "
-          f"{'Inspector s':>20} {'ratio':>6} {'best/best':>9} {'every point':>11}")
+          f"{'Inspector s':>20} {'ratio':>6} {'best/best':>9} {'CPU ratio':>9} "
+          f"{'every point':>11}")
     for r in rows:
         rust, ins = r["rust"], r["inspector"]
         print(f"   {r['title']:<36} {r['events']:>9,} {r['bytes'] / 1e6:>5.0f} "
               f"{rust[0]:>7.3f} ({rust[1]:.3f}-{rust[2]:.3f}) "
               f"{ins[0]:>7.3f} ({ins[1]:.3f}-{ins[2]:.3f}) {r['ratio']:>6.2f} "
-              f"{r['best']:>9.2f} {'yes' if r['kept'] else 'NO':>11}")
+              f"{r['best']:>9.2f} {r['cpu_ratio']:>9.2f} {'yes' if r['kept'] else 'NO':>11}")
     print(f"   (Inspector's import, not in its times: median {imp[0]:.3f} s, "
-          f"{imp[1]:.3f}-{imp[2]:.3f}; RustBoard's times include its process start)")
+          f"{imp[1]:.3f}-{imp[2]:.3f}; RustBoard's times include its process start. CPU: "
+          "user + system seconds, RustBoard's whole process (it uses several threads), "
+          "Inspector's load without its import; a steadier figure than wall time when the "
+          "machine is shared)")
 
 
 if __name__ == "__main__":

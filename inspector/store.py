@@ -26,7 +26,14 @@ import numpy as np
 from inspector.buckets import bucket
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
-from inspector.events.decode import Deferred, Item, TagInfo, UndecodableEvent, decode_event
+from inspector.events.decode import (
+    Deferred,
+    Item,
+    TagInfo,
+    UndecodableEvent,
+    decode_event,
+    indexed_route,
+)
 from inspector.kinds import Kind
 from inspector.logdir import Batch, Damage, FileSystem, FileTail, discover_runs
 from inspector.remote import open_logdir
@@ -194,13 +201,15 @@ class Store(TypedQueries):
             # writes a tag's metadata only on its first value; later values rely on it.
             self._learn_scalar_tags(run, batch, points[~flagged])
         items: list[Item] = []
-        walls: list[float] = []
+        walls: list[tuple[int, float]] = []  # (record offset, wall time) of events decoded
         self._decode(run, batch, others, items, walls, mark)
+        if len(scan.tensors):
+            self._index_tensors(run, batch, scan.tensors, items, walls, mark)
         if flagged.any():
             points, rerouted = self._resolve_flagged(run, points, flagged)
             if len(rerouted):
                 self._decode(run, batch, rerouted, items, walls, mark)
-        self._note_walls(mark, batch, points, others, walls)
+        self._note_walls(mark, batch, points, walls)
         extra_scalars = []
         items.sort(key=lambda i: i.record_offset)
         for item in items:
@@ -216,8 +225,8 @@ class Store(TypedQueries):
         if len(points) or extra_scalars:
             self._ingest_scalars(run, batch, points, extra_scalars)
 
-    def _decode(self, run: _Run, batch: Batch, records, items: list[Item], walls: list[float],
-                mark: FileMark) -> None:
+    def _decode(self, run: _Run, batch: Batch, records, items: list[Item],
+                walls: list[tuple[int, float]], mark: FileMark) -> None:
         for offset, length in records:
             payload = batch.buffer[offset : offset + length]
             try:
@@ -227,7 +236,7 @@ class Store(TypedQueries):
                 run.files[batch.file].damage.append(
                     Damage(batch.file, start, start + int(length) + 16, "undecodable"))
                 continue
-            walls.append(decoded.wall_time)
+            walls.append((int(offset), decoded.wall_time))
             if decoded.file_version:
                 run.file_versions.add(decoded.file_version)
             if decoded.session_start:
@@ -255,23 +264,54 @@ class Store(TypedQueries):
         records = np.stack([rerouted["record_offset"], rerouted["record_length"]], axis=1)
         return points[~bad], records.astype(np.int64)
 
+    def _index_tensors(self, run: _Run, batch: Batch, entries: np.ndarray, items: list[Item],
+                       walls: list[tuple[int, float]], mark: FileMark) -> None:
+        """Single-tensor events the scanner indexed: kept as TensorProto bytes, converted on
+        first use. The first event of a tag and plugin (or one whose kind is not known from
+        its metadata) goes through ``decode_event``, which fills the tag registry."""
+        buf = batch.buffer
+        columns = [entries[name].tolist() for name in (
+            "tag_hash", "tag_offset", "tag_length", "plugin_offset", "plugin_length",
+            "content_offset", "content_length", "tensor_offset", "tensor_length", "step",
+            "wall_time", "record_offset", "record_length", "rank", "dim1", "elements")]
+        walls.extend(zip(columns[11], columns[10], strict=True))
+        for (h, to, tl, po, pl, co, cl, xo, xl, step, wall, ro, rl, rank, dim1,
+             elements) in zip(*columns, strict=True):
+            tag = run.tag_by_hash.get(h)
+            if tag is None:
+                tag = run.tag_by_hash[h] = buf[to : to + tl].decode("utf-8", "replace")
+            if pl > 0:
+                plugin = buf[po : po + pl].decode("utf-8", "replace")
+                info = run.by_plugin.get((tag, plugin))
+                if info is not None and info.content != (buf[co : co + cl] if co >= 0 else b""):
+                    info = None
+            else:
+                info = run.tag_info.get(tag)
+                plugin = info.plugin if info is not None else ""
+            route = indexed_route(plugin, info, rank, dim1, elements) if info else None
+            if route is None:
+                self._decode(run, batch, [(ro, rl)], items, [], mark)
+                continue
+            items.append(Item(route[0], tag, step, wall,
+                              Deferred(bytes(buf[xo : xo + xl]), route[1]), ro))
+
     @staticmethod
-    def _note_walls(mark: FileMark, batch: Batch, points: np.ndarray, others,
-                    walls: list[float]) -> None:
-        latest = -np.inf
+    def _note_walls(mark: FileMark, batch: Batch, points: np.ndarray,
+                    walls: list[tuple[int, float]]) -> None:
+        """The batch's latest wall time and, in a file's first batch, its first event's."""
+        latest, first = -np.inf, None
         if len(points):
-            latest = float(np.nanmax(points["wall_time"])) if \
-                not np.isnan(points["wall_time"]).all() else latest
+            finite = points["wall_time"][~np.isnan(points["wall_time"])]
+            latest = float(finite.max()) if len(finite) else latest
         if walls:
-            latest = max(latest, max((w for w in walls if w == w), default=latest))
-        first = None
+            latest = max(latest, max((w for _, w in walls if w == w), default=latest))
         if batch.base == 0:
-            p0 = int(points["record_offset"].min()) if len(points) else None
-            o0 = int(others[0][0]) if len(others) else None
-            if p0 is not None and (o0 is None or p0 < o0):
-                first = float(points["wall_time"][np.argmin(points["record_offset"])])
-            elif o0 is not None and walls:
-                first = walls[0]
+            candidates = [min(walls)] if walls else []
+            if len(points):
+                i = int(np.argmin(points["record_offset"]))
+                candidates.append((int(points["record_offset"][i]),
+                                   float(points["wall_time"][i])))
+            first = min(candidates)[1] if candidates else None
         mark.see(first, latest)
 
     def _learn_scalar_tags(self, run: _Run, batch: Batch, points: np.ndarray) -> None:

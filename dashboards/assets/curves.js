@@ -205,6 +205,40 @@
     return a.s;
   }
 
+  /* What a line cannot show (dashboards/series.py edge_marks): each NaN or +-inf point as a
+   * marker at the plot's edge (top: +inf, bottom: -inf and NaN; hover says what and at which
+   * step), and, with "show superseded", the points a restarted run logged again, faint. */
+  function edgeMarks(drawn, xmode, unit, tzShiftMs, showSuperseded) {
+    const traces = [];
+    const xOf = (series, m) => xValues({ s: m.s, w: m.w }, series, xmode, unit, tzShiftMs);
+    const what = ["NaN", "+inf", "-inf"], symbol = ["x-thin-open", "triangle-up", "triangle-down"];
+    for (const d of drawn) {
+      const series = d.series, marks = series.marks;
+      if (!marks) continue;
+      const name = escapeHtml(series.name);
+      if (marks.nf) {
+        const nf = marks.nf, more = nf.n > nf.s.length ? ` (${nf.n} in all, some not marked)` : "";
+        traces.push({
+          type: "scatter", mode: "markers", x: Array.from(xOf(series, nf)), yaxis: "y2",
+          y: nf.k.map((k) => (k === 1 ? 0.985 : 0.015)), name: series.name + " non-finite",
+          marker: { color: series.color, size: 8, symbol: nf.k.map((k) => symbol[k]),
+                    line: { color: series.color, width: 1.5 } },
+          text: nf.k.map((k, i) => `${what[k]} at step ${nf.s[i]}`),
+          hovertemplate: `<b>${name}</b><br>%{text}${more}<extra></extra>` });
+      }
+      if (marks.sup && showSuperseded) {
+        traces.push({
+          type: "scatter", mode: "lines+markers", x: Array.from(xOf(series, marks.sup)),
+          y: marks.sup.v, name: series.name + " superseded", opacity: 0.3,
+          line: { color: series.color, width: 1, dash: "dot" },
+          marker: { color: series.color, size: 4 },
+          hovertemplate: `<b>${name}</b> superseded (logged again after a restart)` +
+                         "<br>%{x}<br>%{y:.5g}<extra></extra>" });
+      }
+    }
+    return traces;
+  }
+
   function figure(data, smoothing, xmode, options) {
     options = options || [];
     const logy = options.indexOf("logy") >= 0;
@@ -287,6 +321,11 @@
           });
         }
       }
+    }
+    const marks = edgeMarks(drawn, xmode, unit, tzShiftMs, options.indexOf("superseded") >= 0);
+    if (marks.length) {
+      for (const t of marks) traces.push(t);
+      layout.yaxis2 = { overlaying: "y", range: [0, 1], visible: false, fixedrange: true };
     }
     if (xmode === "wall") layout.xaxis.type = "date";
     if (xmode === "step") integerTicks(layout.xaxis, drawn);

@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboards import state
 from dashboards.components.run_names import Training, distinct_ellipses, trainings
 from dashboards.series import compile_filter
+from inspector.store import UnknownSeries
 
 LABEL_WIDTH = 30  # characters a picker label keeps (middle ellipsis; full name on hover)
 PART_TITLES = {
@@ -43,10 +44,12 @@ def visible_runs(runs: list[str], pattern_text: str | None) -> list[str]:
     return [r for r in runs if pattern is None or pattern.search(r)]
 
 
-def _label(text: str, title: str, colors: list[str], class_name: str = "run-name") -> html.Span:
-    """Swatches and ``text`` (already shortened), the full name on hover."""
+def _label(text: str, title: str, colors: list[str], class_name: str = "run-name",
+           badge: list | None = None) -> html.Span:
+    """Swatches and ``text`` (already shortened), the full name on hover, then ``badge``
+    (``health_badge``) if any."""
     return html.Span([*(html.Span(className="swatch", style={"background": c}) for c in colors),
-                      html.Span(text, className=class_name, title=title)],
+                      html.Span(text, className=class_name, title=title), *(badge or [])],
                      className="run-label")
 
 
@@ -56,7 +59,8 @@ def _training_rows(t: Training, leaf: str, shown: set[str], checked: set[str],
     if len(t.parts) == 1 and t.parts[0][0] == "":  # a plain run: one entry, as it always was
         run = t.parts[0][1]
         return [dcc.Checklist(id={"type": "run-check", "folder": t.name},
-                              options=[{"label": _label(leaf, run, [colors[run]]),
+                              options=[{"label": _label(leaf, run, [colors[run]],
+                                                        badge=health_badge(run)),
                                         "value": run}],
                               value=[run] if run in checked else [], className="run-checklist")]
     whole = all(run in checked for _, run in parts)
@@ -69,7 +73,8 @@ def _training_rows(t: Training, leaf: str, shown: set[str], checked: set[str],
     body = dcc.Checklist(
         id={"type": "run-check", "folder": t.name}, inline=True,
         options=[{"label": _label(part, f"{run}\n{PART_TITLES.get(part, '')}", [colors[run]],
-                                  "part-name"), "value": run} for part, run in parts],
+                                  "part-name", health_badge(run)), "value": run}
+                 for part, run in parts],
         value=[run for _, run in parts if run in checked], className="run-checklist run-parts")
     return [html.Div([head, body], className="run-training", title=None)]
 
@@ -104,6 +109,24 @@ def groups(runs: list[str], checked: list[str], pattern_text: str | None) -> lis
         else:
             out.extend(rows)
     return out
+
+
+def health_badge(run: str) -> list:
+    """A small badge after a run's name when some of its records could not be read (damaged
+    byte ranges, records that are not Events, values that did not decode); its tooltip says
+    what, as ``inspector info`` does. [] for a healthy (or vanished) run."""
+    try:
+        h = state.store().health(run)
+    except UnknownSeries:
+        return []
+    if h.ok:
+        return []
+    parts = [f"{n} {what}" for n, what in (
+        (h.damaged, "damaged byte ranges skipped"), (h.undecodable, "records not Events"),
+        (h.decode_errors, "values not decoded")) if n]
+    reasons = [f"{n} x {why}" for why, n in sorted(h.reasons.items(), key=lambda x: -x[1])[:5]]
+    return [html.Span(f"⚠ {h.damaged + h.undecodable + h.decode_errors}",
+                      className="run-badge", title="; ".join(parts + reasons))]
 
 
 def selection(runs: list[str], checked: list[str], pattern_text: str | None) -> list[str]:

@@ -73,7 +73,8 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
                                 {"label": "Wall", "value": "wall"}]),
         dcc.Checklist(id="curves-options", value=[], inline=True, className="toggles",
                       options=[{"label": "Log y", "value": "logy"},
-                               {"label": "Ignore outliers", "value": "outliers"}]),
+                               {"label": "Ignore outliers", "value": "outliers"},
+                               {"label": "Show superseded", "value": "superseded"}]),
         html.Div(className="control agg", children=[
             html.Span("Group runs", className="muted"),
             dcc.RadioItems(id="curves-agg-mode", value="none", inline=True,

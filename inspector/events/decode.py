@@ -79,7 +79,10 @@ class Deferred:
     def resolve(self) -> Any:
         """The decoded value (computed once)."""
         if self._proto is not None:
-            self._value = self._convert(to_numpy(self._proto))
+            proto = self._proto
+            if isinstance(proto, bytes):  # indexed by the scanner, never parsed yet
+                proto = tensor_pb2.TensorProto.FromString(proto)
+            self._value = self._convert(to_numpy(proto))
             self._proto = self._convert = None
         return self._value
 
@@ -180,6 +183,28 @@ _CONVERSION_ONLY = (Kind.KERNELS, Kind.ACTIVATIONS, Kind.EMBEDDINGS)
 def _histogram_buckets(array: np.ndarray) -> np.ndarray:
     buckets = np.asarray(array, dtype=np.float64)
     return buckets.reshape(0, 3) if buckets.size == 0 else buckets
+
+
+def indexed_route(plugin: str, info: TagInfo, rank: int, dim1: int,
+                  elements: int) -> tuple[Kind, Any] | None:
+    """(kind, conversion) of a tensor the scanner indexed without decoding (numeric, its
+    shape matching its content), when its plugin lets the value wait until it is shown; None
+    when the event must go through ``decode_event`` (which also reports what is wrong)."""
+    if plugin == P.HISTOGRAMS:
+        if elements and (rank != 2 or dim1 != 3):
+            return None
+        return Kind.HISTOGRAMS, _histogram_buckets
+    if plugin == P.PR_CURVES:
+        return Kind.PR_CURVES, _as_is
+    spec = for_plugin(plugin)
+    if spec is not None:
+        if spec.kind not in _CONVERSION_ONLY or not elements or info.metadata is None:
+            return None
+        meta, decode = info.metadata, spec.decode
+        return spec.kind, lambda a: decode(a, meta)
+    if plugin and plugin not in P.PLUGIN_KIND:
+        return Kind.TENSORS, _as_is
+    return None
 
 
 def _deferrable(proto) -> tuple[int, ...] | None:

@@ -68,7 +68,7 @@ def test_zoom_on_relative_time_finds_every_point_when_the_clock_went_back(tmp_pa
     got = curves_data.step_ranges(store, {"xaxis.range[0]": 0, "xaxis.range[1]": 500},
                                   {"unit": 1}, ["run"], "loss", "relative")
     lo, hi = got["run"]
-    assert lo <= 0 and 50 <= hi <= 51  # steps 0..50 are at 0..500 s; one more beyond
+    assert lo <= 0 and hi >= 50  # covers steps 0..50, at 0..500 s (the case's rule)
 
 
 def _image_event(tag: str, png: bytes, width: int, height: int) -> event_pb2.Event:

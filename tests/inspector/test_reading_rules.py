@@ -250,3 +250,30 @@ def test_last_values_give_each_runs_last_min_and_max(tmp_path):
     assert (lv.step, lv.value, lv.count, lv.min, lv.min_step, lv.max, lv.max_step) == \
         (3, 2.0, 4, 2.0, 3, 3.0, 0)
     assert store.last_values(tags=["loss"])["r0"]["loss"].min == 1.0
+
+
+def test_indexed_tensors_read_as_decoded_ones_and_bad_ones_still_report(tmp_path):
+    # Single-tensor events are indexed by the scanner and converted on first use; a shape
+    # the plugin does not allow, or content that does not fill the shape, is still reported.
+    w = EventFileWriter(str(tmp_path / "run"))
+    rng = np.random.RandomState(1)
+    for s in range(3):
+        w.add_event(event_pb2.Event(step=s, wall_time=1.0 + s, summary=histogram_pb(
+            "h", rng.randn(50).astype(np.float32))))
+        bad = histogram_pb("bad_shape", rng.randn(50).astype(np.float32))
+        del bad.value[0].tensor.tensor_shape.dim[1]
+        bad.value[0].tensor.tensor_shape.dim[0].size *= 3
+        w.add_event(event_pb2.Event(step=s, wall_time=1.0 + s, summary=bad))
+        short = histogram_pb("short", rng.randn(50).astype(np.float32))
+        short.value[0].tensor.tensor_content = short.value[0].tensor.tensor_content[:-8]
+        w.add_event(event_pb2.Event(step=s, wall_time=1.0 + s, summary=short))
+    w.close()
+    store = _load(tmp_path)
+    hist = store.histograms("run", "h")
+    assert [p.step for p in hist] == [0, 1, 2]
+    assert all(p.value.shape[1] == 3 and p.value[:, 2].sum() == 50 for p in hist)
+    assert not store.has(Kind.HISTOGRAMS, "run", "bad_shape")
+    assert not store.has(Kind.HISTOGRAMS, "run", "short")
+    reasons = store.health("run").reasons
+    assert reasons == {"tag 'bad_shape': histogram tensor has shape (90,), expected [k, 3]": 3,
+                       "tag 'short': tensor_content has 712 bytes, shape (30, 3) needs 720": 3}

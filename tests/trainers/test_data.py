@@ -17,6 +17,7 @@ SMALL = {"shapes": 300, "circle": 400, "xor": 400, "gauss": 400, "spiral": 400,
 def no_network(monkeypatch):
     """No test may download: forbid the offline-unaware paths from opening sockets."""
     monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    data._notice.cache_clear()  # each test starts as a fresh process: no notice shown yet
 
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to open a network connection")
@@ -105,6 +106,12 @@ def test_offline_mnist_says_so_in_one_line_and_returns_the_subset(capsys):
     assert "run once with network" in err[0]
     assert ds.name == "mnist" and "5,000-digit" in ds.source
     assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 5000
+
+
+def test_the_fallback_notice_is_printed_once_per_process(capsys):
+    data.load("mnist", offline=True)
+    data.load("mnist", offline=True)  # a sweep's next run
+    assert capsys.readouterr().err.count("full MNIST not used") == 1
 
 
 def test_inspector_offline_env_forces_the_subset(capsys):
