@@ -178,8 +178,7 @@ def chrome():
 PROBE_JS = """
 window.__bench = {
   drawn(card) {
-    const loading = [...card.children].find((c) => c.classList.contains('card-loading'));
-    if (!loading || !loading.classList.contains('done')) return false;
+    if (!card.classList.contains('loaded')) return false;
     const plot = card.querySelector('.js-plotly-plot');
     if (plot) return !!(plot.data && plot.data.length && plot.querySelector('.main-svg'));
     const img = card.querySelector('img');
@@ -230,8 +229,8 @@ const want = new Set(cards.filter((c) => !re || runsOf(c).some((r) => re.test(r)
 const redrawn = new Set();
 const watch = new MutationObserver((records) => {
   for (const r of records) {
-    if (r.target.classList.contains('card-loading') && r.target.classList.contains('done')) {
-      redrawn.add(r.target.parentElement);
+    if (r.target.classList.contains('tag-card') && r.target.classList.contains('loaded')) {
+      redrawn.add(r.target);
     }
   }
 });

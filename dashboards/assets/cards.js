@@ -8,8 +8,8 @@
  *   their way. The server fills each card's body straight into its slot.
  * - The run selection and the tag filter hide cards here, without a server round trip: a
  *   page of hundreds of cards applies an edit in one frame.
- * A card's loading state (`.card-loading`, shown until its body is there) gets the class
- * `done` from the server's answer, which is how an answer is recognised.
+ * A card gets the class `loaded` with the server's answer (its loading state, drawn by CSS,
+ * ends), which is how an answer is recognised.
  */
 (function () {
   "use strict";
@@ -39,8 +39,13 @@
     }
   }
 
-  function slot(card, part) {
-    return card.dataset.prefix + "-" + card.dataset.build + "-" + card.dataset.n + "-" + part;
+  function cardId(card) {  // tag_cards.TagCards._card_id
+    const box = card.closest(".tag-cards");
+    if (box && box.dataset.pattern) {
+      return { type: card.dataset.prefix + "-card", build: card.dataset.build,
+               n: Number(card.dataset.n) };
+    }
+    return card.dataset.prefix + "-" + card.dataset.build + "-" + card.dataset.n;
   }
 
   function runsOf(card) {
@@ -61,14 +66,8 @@
     return runs;
   }
 
-  function loadingOf(card) {
-    for (const child of card.children) if (child.classList.contains("card-loading")) return child;
-    return null;
-  }
-
   function isDrawn(card) {
-    const loading = loadingOf(card);
-    return !!loading && loading.classList.contains("done");
+    return card.classList.contains("loaded");
   }
 
   function stateOf(card) {
@@ -134,10 +133,9 @@
   /* ---- asking for bodies ----------------------------------------------------------- */
   function askBatch(prefix, batch) {
     for (const card of batch) {
-      const loading = loadingOf(card);
-      if (loading && loading.classList.contains("done")) {
-        loading.classList.remove("done");  // the loading state shows at once; the prop follows
-        window.dash_clientside.set_props(slot(card, "loading"), { className: "card-loading" });
+      if (isDrawn(card)) {
+        card.classList.remove("loaded");  // the loading state shows at once; the prop follows
+        window.dash_clientside.set_props(cardId(card), { className: card.className });
       }
       stateOf(card).phase = "asking";
     }

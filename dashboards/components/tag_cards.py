@@ -7,8 +7,8 @@ One ``TagCards`` per page gives it, with no code of its own:
 - a tag filter (case-insensitive regex) and the run picker's selection, both applied in the
   browser by hiding cards (``assets/cards.js``), so a filter edit costs no server round trip;
 - an empty state when nothing is left to show;
-- lazy loading: a card is a light frame (no Dash callbacks of its own) with a visible
-  loading state until it comes near the view; then cards.js asks for the bodies of the
+- lazy loading: a card is one light component (no Dash callbacks of its own) with a
+  visible loading state until it comes near the view; then cards.js asks for the bodies of the
   cards near the view, a batch per request, top first, and one server callback fills them;
   the first ``eager`` cards come with the layout;
 - live updates: a loaded card whose series changed is asked for again; a tag or run that
@@ -44,8 +44,7 @@ from dashboards import state
 from dashboards.components import cards
 from dashboards.series import group_tags
 
-LOADING = "card-loading"
-DRAWN = "card-loading done"
+LOADED = "loaded"  # the class of a card whose body is there
 
 
 @dataclass(frozen=True)
@@ -116,17 +115,13 @@ class TagCards:
         return {"type": f"{self.prefix}-{part}", "tag": key.tag, "run": key.run,
                 "build": key.build}
 
-    def _body_id(self, build, n) -> dict | str:
-        # With part_callbacks the body is a pattern-id output of ``fill`` (a real output, so
+    def _card_id(self, build, n) -> dict | str:
+        # With part_callbacks a card is a pattern-id output of ``fill`` (a real output, so
         # the callbacks of the parts it holds fire when it arrives); otherwise a plain id that
         # ``fill`` sets directly: hundreds of pattern ids slow every update in the browser.
         if self.part_callbacks:
-            return {"type": f"{self.prefix}-body", "build": build, "n": n}
-        return self._slot(build, n, "body")
-
-    def _slot(self, build: str, n: int, part: str) -> str:
-        # Plain string ids (no pattern matching): hundreds of cards cost Dash nothing to track.
-        return f"{self.prefix}-{build}-{n}-{part}"
+            return {"type": f"{self.prefix}-card", "build": build, "n": n}
+        return f"{self.prefix}-{build}-{n}"
 
     @property
     def container_id(self) -> str:
@@ -158,6 +153,7 @@ class TagCards:
                         "data-kind": str(getattr(self.kind, "value", self.kind)),
                         "data-per-run": "1" if self.per_run else "",
                         "data-at-once": str(self.at_once), "data-live": self.live,
+                        "data-pattern": "1" if self.part_callbacks else "",
                         "data-refresh-on-select": "1" if self._refresh_on_select() else ""}),
         ]
         return parts
@@ -206,19 +202,31 @@ class TagCards:
 
     def _card(self, key: CardKey, n: int, runs: str, hidden: bool,
               rendered: list | None) -> html.Div:
-        # Five Dash components a card: a page may lay out hundreds, and the browser's cost
-        # of a layout grows with its components.
+        # A card not loaded yet is ONE Dash component (its title as text, its loading state
+        # drawn by CSS): a page may lay out hundreds, and every Dash update in the browser
+        # costs time in proportion to the components on the page.
+        if rendered is not None:
+            children = self._filled(key, rendered)
+        else:
+            children = [key.tag, f"  ·  {key.run}" if key.run else ""]
+            if self.actions is not None:
+                children.insert(0, html.Span(self.actions(key), className="card-actions"))
+        return html.Div(
+            children, id=self._card_id(key.build, n), hidden=hidden, key=f"{key.build}-{n}",
+            className=self._class(loaded=rendered is not None),
+            **{"data-prefix": self.prefix, "data-tag": key.tag, "data-run": key.run,
+               "data-n": str(n), "data-build": key.build, "data-runs": runs})
+
+    def _class(self, loaded: bool) -> str:
+        return " ".join(c for c in ("card tag-card", self.card_class, LOADED if loaded else "")
+                        if c)
+
+    def _filled(self, key: CardKey, body: list) -> list:
         head = [key.tag, html.Span(key.run, className="card-subtitle")] if key.run else [key.tag]
         if self.actions is not None:
             head.insert(0, html.Span(self.actions(key), className="card-actions"))
-        return html.Div(className=f"card tag-card {self.card_class}".strip(), hidden=hidden,
-                        key=f"{key.build}-{n}", children=[
-            html.Div(head, className="card-head card-title", title=key.tag),
-            html.Div(rendered, id=self._body_id(key.build, n), className="card-body"),
-            html.Div("Loading…", id=self._slot(key.build, n, "loading"),
-                     className=LOADING if rendered is None else DRAWN),
-        ], **{"data-prefix": self.prefix, "data-tag": key.tag, "data-run": key.run,
-              "data-n": str(n), "data-build": key.build, "data-runs": runs})
+        return [html.Div(head, className="card-head card-title", title=key.tag),
+                html.Div(body, className="card-body")]
 
     # ------------------------------------------------------------------ callbacks
     def register(self, app) -> None:
@@ -249,25 +257,26 @@ class TagCards:
         def rebuild(n, selected, *values):
             return self.cards(selected or [], values), n
 
-        outputs = [Output(self._body_id(ALL, ALL), "children")] if self.part_callbacks \
+        outputs = [Output(self._card_id(ALL, ALL), "children")] if self.part_callbacks \
             else [Output(f"{self.prefix}-answered", "data")]
 
         @app.callback(*outputs, Input(f"{self.prefix}-ask", "data"),
                       *[State(cid, prop) for cid, prop in self.states],
                       prevent_initial_call=True)
         def fill(asked, *values):
-            """The bodies of the cards asked for ({"build", "cards": [[n, tag, run]], "t"}),
-            and their loading states ended."""
+            """The cards asked for ({"build", "cards": [[n, tag, run]], "t"}), filled, and
+            marked loaded (which ends their loading state)."""
             if not asked or not state.ready():
                 raise PreventUpdate
             build = str(asked["build"])
-            bodies = {}
+            filled = {}
             for n, tag, run in asked["cards"]:
-                bodies[int(n)] = self.render(CardKey(tag, run, build), *values)
-                set_props(self._slot(build, n, "loading"), {"className": DRAWN})
+                key = CardKey(tag, run, build)
+                filled[int(n)] = self._filled(key, self.render(key, *values))
+                set_props(self._card_id(build, int(n)), {"className": self._class(loaded=True)})
             if not self.part_callbacks:
-                for n, body in bodies.items():
-                    set_props(self._body_id(build, n), {"children": body})
+                for n, children in filled.items():
+                    set_props(self._card_id(build, n), {"children": children})
                 return asked.get("t")
-            return [bodies.get(o["id"]["n"], no_update) if o["id"]["build"] == build
+            return [filled.get(o["id"]["n"], no_update) if o["id"]["build"] == build
                     else no_update for o in ctx.outputs_list]
