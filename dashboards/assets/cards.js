@@ -39,12 +39,7 @@
     }
   }
 
-  function cardId(card) {  // tag_cards.TagCards._card_id
-    const box = card.closest(".tag-cards");
-    if (box && box.dataset.pattern) {
-      return { type: card.dataset.prefix + "-card", build: card.dataset.build,
-               n: Number(card.dataset.n) };
-    }
+  function cardId(card) {  // tag_cards.TagCards._slot_id
     return card.dataset.prefix + "-" + card.dataset.build + "-" + card.dataset.n;
   }
 

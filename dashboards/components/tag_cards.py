@@ -115,12 +115,14 @@ class TagCards:
         return {"type": f"{self.prefix}-{part}", "tag": key.tag, "run": key.run,
                 "build": key.build}
 
-    def _card_id(self, build, n) -> dict | str:
-        # With part_callbacks a card is a pattern-id output of ``fill`` (a real output, so
-        # the callbacks of the parts it holds fire when it arrives); otherwise a plain id that
-        # ``fill`` sets directly: hundreds of pattern ids slow every update in the browser.
-        if self.part_callbacks:
-            return {"type": f"{self.prefix}-card", "build": build, "n": n}
+    def _card_id(self, build, n) -> dict:
+        # With part_callbacks a card's body slot is a pattern-id output of ``fill`` (a real
+        # output, so the callbacks of the parts it holds fire when it arrives).
+        return {"type": f"{self.prefix}-body", "build": build, "n": n}
+
+    def _slot_id(self, build, n) -> str:
+        # The card itself: a plain id that ``fill`` sets directly (hundreds of pattern ids
+        # would slow every update in the browser).
         return f"{self.prefix}-{build}-{n}"
 
     @property
@@ -205,14 +207,16 @@ class TagCards:
         # A card not loaded yet is ONE Dash component (its title as text, its loading state
         # drawn by CSS): a page may lay out hundreds, and every Dash update in the browser
         # costs time in proportion to the components on the page.
-        if rendered is not None:
+        if self.part_callbacks:  # tens of cards: a frame with a body slot that fill outputs
+            children = self._filled(key, rendered, slot=self._card_id(key.build, n))
+        elif rendered is not None:
             children = self._filled(key, rendered)
         else:
             children = [key.tag, f"  ·  {key.run}" if key.run else ""]
             if self.actions is not None:
-                children.insert(0, html.Span(self.actions(key), className="card-actions"))
+                children.insert(0, self._actions(key))
         return html.Div(
-            children, id=self._card_id(key.build, n), hidden=hidden, key=f"{key.build}-{n}",
+            children, id=self._slot_id(key.build, n), hidden=hidden, key=f"{key.build}-{n}",
             className=self._class(loaded=rendered is not None),
             **{"data-prefix": self.prefix, "data-tag": key.tag, "data-run": key.run,
                "data-n": str(n), "data-build": key.build, "data-runs": runs})
@@ -221,12 +225,16 @@ class TagCards:
         return " ".join(c for c in ("card tag-card", self.card_class, LOADED if loaded else "")
                         if c)
 
-    def _filled(self, key: CardKey, body: list) -> list:
+    def _filled(self, key: CardKey, body: list | None, slot=None) -> list:
         head = [key.tag, html.Span(key.run, className="card-subtitle")] if key.run else [key.tag]
-        if self.actions is not None:
-            head.insert(0, html.Span(self.actions(key), className="card-actions"))
-        return [html.Div(head, className="card-head card-title", title=key.tag),
-                html.Div(body, className="card-body")]
+        out = [html.Div(head, className="card-head card-title", title=key.tag),
+               html.Div(body, className="card-body", **({"id": slot} if slot else {}))]
+        if self.actions is not None:  # first, as in the unloaded card: the same elements stay
+            out.insert(0, self._actions(key))
+        return out
+
+    def _actions(self, key: CardKey) -> html.Span:
+        return html.Span(self.actions(key), id=self.id("actions", key), className="card-actions")
 
     # ------------------------------------------------------------------ callbacks
     def register(self, app) -> None:
@@ -272,11 +280,12 @@ class TagCards:
             filled = {}
             for n, tag, run in asked["cards"]:
                 key = CardKey(tag, run, build)
-                filled[int(n)] = self._filled(key, self.render(key, *values))
-                set_props(self._card_id(build, int(n)), {"className": self._class(loaded=True)})
+                body = self.render(key, *values)
+                filled[int(n)] = body if self.part_callbacks else self._filled(key, body)
+                set_props(self._slot_id(build, int(n)), {"className": self._class(loaded=True)})
             if not self.part_callbacks:
                 for n, children in filled.items():
-                    set_props(self._card_id(build, n), {"children": children})
+                    set_props(self._slot_id(build, n), {"children": children})
                 return asked.get("t")
             return [filled.get(o["id"]["n"], no_update) if o["id"]["build"] == build
                     else no_update for o in ctx.outputs_list]
