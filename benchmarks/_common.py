@@ -23,13 +23,15 @@ class ChildRun:
     peak_rss: int  # bytes: the child's own ru_maxrss, from wait4
     stdout: str
     stderr: str
+    cpu_s: float = float("nan")  # user + system CPU seconds of the whole child, from wait4
 
 
-def _wait(proc: subprocess.Popen) -> int:
-    """Reap ``proc`` with wait4 and return its own peak RSS in bytes (Linux reports KiB)."""
+def _wait(proc: subprocess.Popen) -> tuple[int, float]:
+    """Reap ``proc`` with wait4; its own peak RSS in bytes (Linux reports KiB) and CPU
+    seconds (user + system)."""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss * 1024
+    return usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_python(args: list[str]) -> tuple[ChildRun, dict]:
@@ -37,14 +39,15 @@ def run_python(args: list[str]) -> tuple[ChildRun, dict]:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=err, cwd=REPO)
-        peak = _wait(proc)
+        peak, cpu = _wait(proc)
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return ChildRun(wall, peak, stdout, stderr), json.loads(stdout.strip().splitlines()[-1])
+    return ChildRun(wall, peak, stdout, stderr, cpu), \
+        json.loads(stdout.strip().splitlines()[-1])
 
 
 def run_until_line(argv: list[str], marker: str, timeout_s: float = 3600) -> tuple[ChildRun, str]:
@@ -66,10 +69,10 @@ def run_until_line(argv: list[str], marker: str, timeout_s: float = 3600) -> tup
     if found is None:
         proc.kill()
     rest = proc.stderr.read()
-    peak = _wait(proc)
+    peak, cpu = _wait(proc)
     if found is None:
         raise RuntimeError(f"{argv[0]} never printed {marker!r}:\n{''.join(seen)}{rest}")
-    return ChildRun(wall, peak, "", "".join(seen) + rest), found
+    return ChildRun(wall, peak, "", "".join(seen) + rest, cpu), found
 
 
 def median_range(values: list[float]) -> tuple[float, float, float]:

@@ -4,7 +4,8 @@ contenders interleaved (A B C A B C ...), each fit in a fresh process:
   none       no callback
   keras_tb   the stock keras.callbacks.TensorBoard, histograms and images on
              (histogram_freq=1, write_graph=True, write_images=True)
-  inspector  inspector.hooks.Inspector at its defaults (given the validation data)
+  inspector  inspector.hooks.Inspector at its defaults, dropped in as the README shows: no
+             data given to it (probe batch, evaluation and graphs from fit's own arguments)
 
 Prints time per epoch (median and range over fits; the first epoch, which pays for tracing,
 apart), both overheads over ``none``, each callback's own time per epoch measured the same
@@ -111,8 +112,7 @@ def child(contender: str, logdir: str, epochs: int, copies: int, seed: int,
     elif contender == "inspector":
         from inspector.hooks import Inspector
 
-        hook = Inspector(logdir, validation_data=(ds.x_val, ds.y_val),
-                         class_names=ds.class_names)
+        hook = Inspector(logdir, class_names=ds.class_names)
         hooks = [hook]
     else:
         hooks = []

@@ -1,24 +1,26 @@
-"""Acceptance benchmark of the core issue: load 500,000 scalar events cold, keeping every point.
+"""Acceptance benchmark of issue 15: load 500,000 events cold, keeping every point, on four
+logdirs, Inspector against RustBoard side by side.
 
-Writes once (cached under benchmarks/_data/, gitignored) a logdir of 10 runs x 10 tags x
-5,000 steps of scalars with TensorBoard's own EventFileWriter and summary_v2.scalar_pb, the
-form TF2's tf.summary.scalar writes, then loads it, each load in a fresh process, with:
+The logdirs (written once, cached under benchmarks/_data/, gitignored):
 
-1. TensorBoard's Python multiplexer (plugin_event_multiplexer, default size guidance, i.e.
-   reservoir-sampled), AddRunsFromDirectory + Reload; TensorFlow is installed, so it reads
-   through TensorFlow's record reader, as `tensorboard` does on a machine with TF;
-2. RustBoard (the tensorboard_data_server binary), one load cycle, timed from process start to
-   its "Finished load cycle" log line: with its defaults (1,000 sampled points per scalar
-   series, CRCs checked only when a record fails to parse) and like-for-like with Inspector
-   (--samples-per-plugin scalars=all --checksum);
-3. Inspector's Store().reload().
+(a) tf.summary TF2: 10 runs x 10 tags x 5,000 steps of scalars, TensorBoard's own
+    EventFileWriter with summary_v2.scalar_pb (a rank-0 tensor with the scalars metadata on
+    every value, as tf.summary.scalar writes);
+(b) metadata on the first event only: the same, with each tag's metadata cleared after its
+    first value, as TF1's FileWriter writes;
+(c) simple_value: the same, as PyTorch's and tensorboardX's add_scalar write;
+(d) a mixed logdir of Inspector's Keras hook: 20 LeNet-5 runs (histograms, images, kernels,
+    feature maps, embeddings, confusion matrices, PR curves, graphs, hparams, batch and epoch
+    scalars), see _hook_logdir.py.
 
-Contenders alternate (A B C A B C ...). The OS page cache cannot be dropped here (no
-privileges), so every load, of every contender, reads page-cache-warm files. Also measured:
-Inspector's import, a warm reopen (a new Store in the same process), and a 10x larger logdir
-(10 runs x 10 tags x 50,000 steps; TensorBoard's multiplexer loads it once, it takes minutes).
+Each load runs in a fresh process: RustBoard (the tensorboard_data_server binary, one load
+cycle with ``--samples-per-plugin scalars=all --checksum``, timed from process start to its
+"Finished load cycle" log line) and Inspector's ``Store().reload()``; contenders alternate.
+The OS page cache cannot be dropped here (no privileges), so every load, of every contender,
+reads page-cache-warm files. ``--tensorboard`` adds TensorBoard's Python multiplexer and
+RustBoard with its defaults on (a); ``--large`` adds (a) at 5,000,000 events.
 
-    .venv/bin/python benchmarks/ingest.py [--repeat 5] [--skip-large] [--data DIR]
+    .venv/bin/python benchmarks/ingest.py [--repeat 3] [--only a,b] [--tensorboard] [--large]
 """
 
 from __future__ import annotations
@@ -43,48 +45,70 @@ TENSORBOARD = "TensorBoard multiplexer (Python, default sampling)"
 RUST = "RustBoard, defaults"
 RUST_ALL = "RustBoard, scalars=all --checksum"
 INSPECTOR = "Inspector Store().reload()"
+LOGDIRS = {
+    "a": ("(a) tf.summary TF2 scalars", "tf2"),
+    "b": ("(b) metadata on first event only", "first_metadata"),
+    "c": ("(c) simple_value (PyTorch, tbX)", "simple_value"),
+    "d": ("(d) hook, 20 LeNet-5 runs, mixed", "hook"),
+}
 
 
-# ---------------------------------------------------------------- the logdir
-def _write_run(job: tuple[str, int, int, int]) -> None:
-    """One run of the ingest logdir: random walks, one event per tag and step."""
+# ---------------------------------------------------------------- the logdirs
+def _write_run(job: tuple[str, int, int, int, str]) -> None:
+    """One run of a scalar logdir: random walks, one event per tag and step."""
     import numpy as np
 
-    run_dir, tags, steps, seed = job
+    run_dir, tags, steps, seed, form = job
     rng = np.random.default_rng(seed)
     walks = np.cumsum(rng.normal(scale=0.01, size=(tags, steps)), axis=1).astype(np.float32)
-    write_scalar_run(run_dir, walks, 1.7e9 + seed * 1e5)
+    write_scalar_run(run_dir, walks, 1.7e9 + seed * 1e5, form)
 
 
-def ensure_logdir(root: Path, steps: int) -> tuple[Path, dict]:
-    """The cached logdir of RUNS x TAGS x ``steps`` scalars and its manifest; made if absent."""
-    import multiprocessing
-
-    logdir = root / f"scalars_{RUNS}x{TAGS}x{steps}"
+def _cached(logdir: Path, make) -> tuple[Path, dict]:
     manifest_path = logdir / "manifest.json"
     if manifest_path.exists():
         return logdir, json.loads(manifest_path.read_text())
     partial = logdir.with_name(logdir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    print(f"writing {RUNS * TAGS * steps:,} events into {logdir} (once) ...", flush=True)
+    print(f"writing {logdir} (once) ...", flush=True)
     start = time.perf_counter()
-    jobs = [(str(partial / f"run_{i:02d}"), TAGS, steps, i) for i in range(RUNS)]
-    with multiprocessing.get_context("spawn").Pool(os.cpu_count() or 2) as pool:
-        pool.map(_write_run, jobs, chunksize=1)
-    write_s = time.perf_counter() - start
-    _, counted = run_python([__file__, "--child", "count", str(partial)])
-    files = [p for p in partial.rglob("*") if "tfevents" in p.name]
-    manifest = {
-        "runs": RUNS, "tags": TAGS, "steps": steps, "events": RUNS * TAGS * steps,
-        "event_files": len(files), "bytes": sum(p.stat().st_size for p in files),
-        "tensorboard_unsampled_points": counted["points"],
-        "writer": "tensorboard EventFileWriter + plugins.scalar.summary_v2.scalar_pb",
-        "write_seconds": round(write_s, 1),
-    }
+    manifest = make(partial)
+    manifest["write_seconds"] = round(time.perf_counter() - start, 1)
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     partial.rename(logdir)
-    print(f"  written in {write_s:.0f} s: {manifest['bytes']:,} bytes", flush=True)
+    print(f"  written in {manifest['write_seconds']:.0f} s: {manifest['bytes']:,} bytes",
+          flush=True)
     return logdir, manifest
+
+
+def scalar_logdir(root: Path, steps: int, form: str) -> tuple[Path, dict]:
+    """The cached logdir of RUNS x TAGS x ``steps`` scalars written in ``form``."""
+    import multiprocessing
+
+    name = f"scalars_{RUNS}x{TAGS}x{steps}" + ("" if form == "tf2" else f"_{form}")
+
+    def make(partial: Path) -> dict:
+        jobs = [(str(partial / f"run_{i:02d}"), TAGS, steps, i, form) for i in range(RUNS)]
+        with multiprocessing.get_context("spawn").Pool(os.cpu_count() or 2) as pool:
+            pool.map(_write_run, jobs, chunksize=1)
+        files = [p for p in partial.rglob("*") if "tfevents" in p.name]
+        return {"runs": RUNS, "tags": TAGS, "steps": steps, "events": RUNS * TAGS * steps,
+                "expected_points": RUNS * TAGS * steps, "event_files": len(files),
+                "bytes": sum(p.stat().st_size for p in files), "form": form,
+                "writer": f"tensorboard EventFileWriter, form {form} (_tb_writer.py)"}
+
+    return _cached(root / name, make)
+
+
+def hook_logdir(root: Path) -> tuple[Path, dict]:
+    """The cached mixed logdir of the hook (``_hook_logdir.py``)."""
+    from _hook_logdir import make_template, write_logdir
+
+    def make(partial: Path) -> dict:
+        template = make_template(root / "hook_template")
+        return write_logdir(template, partial)
+
+    return _cached(root / "hook_lenet5_20runs", make)
 
 
 # ---------------------------------------------------------------- what runs in each child
@@ -99,8 +123,7 @@ def child(mode: str, logdir: str) -> None:
 
     bare = _rss_now()
     t0 = time.perf_counter()
-    if mode in ("tensorboard", "count"):
-        from tensorboard.backend.event_processing import plugin_event_accumulator as pea
+    if mode == "tensorboard":
         from tensorboard.backend.event_processing import plugin_event_multiplexer as pem
         from tensorboard.compat import tf
 
@@ -109,45 +132,39 @@ def child(mode: str, logdir: str) -> None:
     else:
         from inspector.store import Store
     t1 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     out = {"import_s": t1 - t0, "rss_bare": bare, "rss_imported": _rss_now()}
-    if mode in ("tensorboard", "count"):
-        out["tensorflow"] = out_tf
     if mode == "import":
         print(json.dumps(out))
         return
     if mode == "tensorboard":
+        out["tensorflow"] = out_tf
         multiplexer = pem.EventMultiplexer()
         multiplexer.AddRunsFromDirectory(logdir)
         multiplexer.Reload()
         out["load_s"] = time.perf_counter() - t1
         out["points"] = sum(len(multiplexer.Tensors(run, tag)) for run, tags in
                             multiplexer.PluginRunToTagToContent("scalars").items() for tag in tags)
-    elif mode == "count":  # what TensorBoard's loader holds when told to keep everything
-        keep_all = {k: 0 for k in pea.DEFAULT_SIZE_GUIDANCE}
-        multiplexer = pem.EventMultiplexer(size_guidance=keep_all, tensor_size_guidance={})
-        multiplexer.AddRunsFromDirectory(logdir)
-        multiplexer.Reload()
-        out["points"] = sum(len(multiplexer.Tensors(run, tag)) for run, tags in
-                            multiplexer.PluginRunToTagToContent("scalars").items() for tag in tags)
     else:
         store = Store(logdir)
         store.reload()
         out["load_s"] = time.perf_counter() - t1
-        out["points"] = store.point_count()
-        series = [store.scalars(run, tag) for run in store.runs()
-                  for tag in store.kinds(run).get("scalars", [])]
-        out["series"] = len(series)
-        out["every_step"] = all(len(s.steps) == 0 or (s.steps[0] == 0 and
-                                (s.steps[1:] - s.steps[:-1] == 1).all()) for s in series)
-        out["damage"] = len(store.damage())
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # CPU of the load (not the import)
+        out["cpu_s"] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+        points, every_step, series = 0, True, 0
+        for run in store.runs():
+            for kind, tags in store.kinds(run).items():
+                for tag in tags:
+                    series += 1
+                    if kind == "scalars":
+                        steps = store.scalars(run, tag).steps
+                        points += len(steps)
+                        every_step &= bool(steps[0] == 0 and (steps[1:] - steps[:-1] == 1).all())
+                    else:
+                        points += len(store.series(kind, run, tag))
+        out.update(points=points, series=series, every_step=every_step,
+                   damage=len(store.damage()))
     out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    if mode == "inspector":
-        del store, series
-        t2 = time.perf_counter()
-        warm = Store(logdir)
-        warm.reload()
-        out["warm_s"] = time.perf_counter() - t2
-        out["warm_points"] = warm.point_count()
     print(json.dumps(out))
 
 
@@ -170,7 +187,8 @@ def load_rustboard(logdir: Path, *extra: str) -> dict:
             "--port", "0", "--die-after-stdin", *extra]
     run, line = run_until_line(argv, "Finished load cycle")
     own = re.search(r"Finished load cycle \((.*)\)", line)
-    return {"load_s": run.wall_s, "peak_rss": run.peak_rss,
+    # CPU: the whole process (start, one load cycle, exit; it idles between the two).
+    return {"load_s": run.wall_s, "peak_rss": run.peak_rss, "cpu_s": run.cpu_s,
             "own_cycle_s": _seconds(own.group(1)) if own else float("nan")}
 
 
@@ -179,82 +197,63 @@ def load_python(mode: str, logdir: Path) -> dict:
     return figures
 
 
-def bench(logdir: Path, manifest: dict, repeat: int, tensorboard_repeat: int) -> None:
-    events = manifest["events"]
-    with tempfile.TemporaryDirectory() as empty:  # RustBoard's own footprint, nothing loaded
-        rust_bare = min(load_rustboard(Path(empty))["peak_rss"] for _ in range(3))
-    contenders = {
-        TENSORBOARD: lambda: load_python("tensorboard", logdir),
-        RUST: lambda: load_rustboard(logdir),
-        RUST_ALL: lambda: load_rustboard(logdir, "--samples-per-plugin", "scalars=all",
-                                         "--checksum"),
-        INSPECTOR: lambda: load_python("inspector", logdir),
-    }
+def bench(title: str, logdir: Path, manifest: dict, repeat: int, extra: bool) -> dict:
+    """Time the contenders on one logdir, print its block, return its summary row."""
+    contenders = {RUST_ALL: lambda: load_rustboard(logdir, "--samples-per-plugin",
+                                                   "scalars=all", "--checksum"),
+                  INSPECTOR: lambda: load_python("inspector", logdir)}
+    if extra:
+        contenders[RUST] = lambda: load_rustboard(logdir)
+        contenders[TENSORBOARD] = lambda: load_python("tensorboard", logdir)
     results: dict[str, list[dict]] = {name: [] for name in contenders}
     load_before = os.getloadavg()[0]
     for i in range(repeat):
         for name, load in contenders.items():
-            if name == TENSORBOARD and i >= tensorboard_repeat:
+            if name == TENSORBOARD and i >= 1:
                 continue
             results[name].append(load())
-            print(f"  [{i + 1}/{repeat}] {name}: {results[name][-1]['load_s']:.3f} s", flush=True)
-    imports = [load_python("import", logdir) for _ in range(repeat)]
-    load_after = os.getloadavg()[0]
-
-    print()
-    print(f"== {events:,} scalar events: {RUNS} runs x {TAGS} tags x {manifest['steps']:,} "
-          f"steps, {manifest['bytes']:,} raw event bytes in {manifest['event_files']} files")
-    print(f"   written by {manifest['writer']}; page cache warm for every load; 1-min load "
-          f"average {load_before:.1f} before, {load_after:.1f} after (other work on the machine "
-          "widens the ranges)")
-    head = (f"   {'loader':<52} {'median s':>9} {'range s':>15} {'events/s':>11} "
-            f"{'peak RSS':>9} {'growth':>8} {'points held':>12} {'n':>2}")
-    print(head)
-    medians, bests = {}, {}
+            print(f"  [{i + 1}/{repeat}] {title} {name}: {results[name][-1]['load_s']:.3f} s",
+                  flush=True)
+    events = manifest["events"]
+    print(f"\n== {title}: {events:,} events, {manifest['bytes']:,} bytes in "
+          f"{manifest.get('event_files', manifest.get('files'))} files; written by "
+          f"{manifest['writer']}; 1-min load average {load_before:.1f} -> "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"   {'loader':<52} {'median s':>9} {'range s':>15} {'events/s':>11} "
+          f"{'CPU s':>6} {'peak RSS':>9} {'points held':>12} {'n':>2}")
+    medians, cpus = {}, {}
     for name, rows in results.items():
-        if not rows:
-            continue
         med, lo, hi = median_range([r["load_s"] for r in rows])
-        medians[name], bests[name] = med, lo
-        peak = max(r["peak_rss"] for r in rows)
-        base = rows[0].get("rss_imported", rust_bare)
+        medians[name] = (med, lo, hi)
+        cpus[name] = median_range([r.get("cpu_s", float("nan")) for r in rows])[0]
         held = f"{rows[0]['points']:,}" if "points" in rows[0] else "(not queried)"
         print(f"   {name:<52} {med:>9.3f} {f'{lo:.3f}-{hi:.3f}':>15} {events / med:>11,.0f} "
-              f"{peak / 1e6:>6,.0f} MB {(peak - base) / 1e6:>5,.0f} MB {held:>12} {len(rows):>2}")
-    print("   growth: peak RSS above the process after its imports (RustBoard: above its own "
-          f"peak on an empty logdir, {rust_bare / 1e6:.0f} MB)")
-    for name in (RUST, RUST_ALL):
-        own = median_range([r["own_cycle_s"] for r in results[name]])[0]
-        print(f"   {name}: its own load-cycle timer says {own:.3f} s (median)")
-
+              f"{cpus[name]:>6.2f} {max(r['peak_rss'] for r in rows) / 1e6:>6,.0f} MB "
+              f"{held:>12} {len(rows):>2}")
+    own = median_range([r["own_cycle_s"] for r in results[RUST_ALL]])[0]
+    print(f"   {RUST_ALL}: its own load-cycle timer says {own:.3f} s (median)")
     insp = results[INSPECTOR]
-    imp, imp_lo, imp_hi = median_range([r["import_s"] for r in imports])
-    warm, warm_lo, warm_hi = median_range([r["warm_s"] for r in insp])
-    print(f"   Inspector import (inspector.store, fresh process): median {imp:.3f} s "
-          f"({imp_lo:.3f}-{imp_hi:.3f}), RSS {imports[0]['rss_bare'] / 1e6:.0f} MB bare -> "
-          f"{imports[0]['rss_imported'] / 1e6:.0f} MB imported")
-    print(f"   Inspector warm reopen (new Store, same process): median {warm:.3f} s "
-          f"({warm_lo:.3f}-{warm_hi:.3f}), {events / warm:,.0f} events/s")
-    for name in (RUST, RUST_ALL, TENSORBOARD):
-        r = medians[INSPECTOR] / medians[name]
-        print(f"   Inspector / {name}: {r:.2f}x the time "
-              f"({'faster' if r < 1 else 'slower'}); best of each: "
-              f"{bests[INSPECTOR] / bests[name]:.2f}x; with Inspector's import: "
-              f"{(medians[INSPECTOR] + imp) / medians[name]:.2f}x")
-    held = {r["points"] for r in insp} | {r["warm_points"] for r in insp}
-    unsampled = manifest["tensorboard_unsampled_points"]
-    kept = held == {events} and unsampled == events and all(r["every_step"] for r in insp)
-    print(f"   Inspector kept every point: {'yes' if kept else 'NO'} (held {sorted(held)}, "
-          f"written {events:,}, TensorBoard's loader unsampled {unsampled:,}, every step "
-          f"0..{manifest['steps'] - 1} of all {insp[0]['series']} series: "
-          f"{all(r['every_step'] for r in insp)}, damaged runs: {insp[0]['damage']})")
+    kept = all(r["points"] == manifest["expected_points"] for r in insp) and (
+        manifest.get("form") is None or all(r["every_step"] for r in insp))
+    print(f"   Inspector kept every point: {'yes' if kept else 'NO'} (held "
+          f"{sorted({r['points'] for r in insp})}, written {manifest['expected_points']:,} "
+          f"values in {insp[0]['series']} series; damaged runs: {insp[0]['damage']})")
+    ratio = medians[INSPECTOR][0] / medians[RUST_ALL][0]
+    best = medians[INSPECTOR][1] / medians[RUST_ALL][1]
+    return {"title": title, "events": events, "bytes": manifest["bytes"],
+            "rust": medians[RUST_ALL], "inspector": medians[INSPECTOR], "ratio": ratio,
+            "best": best, "kept": kept, "cpu_ratio": cpus[INSPECTOR] / cpus[RUST_ALL]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="loads per contender (default 5)")
-    parser.add_argument("--skip-large", action="store_true",
-                        help=f"leave out the {RUNS * TAGS * LARGE_STEPS:,}-event logdir")
+    parser.add_argument("--only", default="a,b,c,d", help="logdirs to run (default a,b,c,d)")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also TensorBoard's Python multiplexer and RustBoard defaults "
+                        "on (a)")
+    parser.add_argument("--large", action="store_true",
+                        help=f"also (a) at {RUNS * TAGS * LARGE_STEPS:,} events")
     parser.add_argument("--data", type=Path, default=DATA_DIR,
                         help=f"where generated logdirs are cached (default {DATA_DIR})")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "LOGDIR"), help=argparse.SUPPRESS)
@@ -269,11 +268,36 @@ def main() -> None:
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, tensorboard "
           f"{tensorboard.__version__}, RustBoard {tensorboard_data_server.__version__}, "
           f"repeat {args.repeat}")
-    logdir, manifest = ensure_logdir(args.data, STEPS)
-    bench(logdir, manifest, args.repeat, tensorboard_repeat=args.repeat)
-    if not args.skip_large:
-        logdir, manifest = ensure_logdir(args.data, LARGE_STEPS)
-        bench(logdir, manifest, args.repeat, tensorboard_repeat=1)
+    with tempfile.TemporaryDirectory() as empty:  # RustBoard's own footprint, nothing loaded
+        print(f"RustBoard on an empty logdir: {load_rustboard(Path(empty))['load_s']:.3f} s")
+    rows = []
+    for key in args.only.split(","):
+        title, form = LOGDIRS[key]
+        logdir, manifest = hook_logdir(args.data) if form == "hook" else \
+            scalar_logdir(args.data, STEPS, form)
+        rows.append(bench(title, logdir, manifest, args.repeat, args.tensorboard and key == "a"))
+    if args.large:
+        logdir, manifest = scalar_logdir(args.data, LARGE_STEPS, "tf2")
+        rows.append(bench("(a) at 5,000,000 events", logdir, manifest, args.repeat, False))
+    imports = [load_python("import", args.data) for _ in range(args.repeat)]
+    imp = median_range([r["import_s"] for r in imports])
+
+    print(f"\n== side by side: cold load, page cache warm, {args.repeat} loads each "
+          "(median, range); ratio = Inspector / RustBoard (target <= 0.5)")
+    print(f"   {'logdir':<36} {'events':>9} {'MB':>5} {'RustBoard s':>20} "
+          f"{'Inspector s':>20} {'ratio':>6} {'best/best':>9} {'CPU ratio':>9} "
+          f"{'every point':>11}")
+    for r in rows:
+        rust, ins = r["rust"], r["inspector"]
+        print(f"   {r['title']:<36} {r['events']:>9,} {r['bytes'] / 1e6:>5.0f} "
+              f"{rust[0]:>7.3f} ({rust[1]:.3f}-{rust[2]:.3f}) "
+              f"{ins[0]:>7.3f} ({ins[1]:.3f}-{ins[2]:.3f}) {r['ratio']:>6.2f} "
+              f"{r['best']:>9.2f} {r['cpu_ratio']:>9.2f} {'yes' if r['kept'] else 'NO':>11}")
+    print(f"   (Inspector's import, not in its times: median {imp[0]:.3f} s, "
+          f"{imp[1]:.3f}-{imp[2]:.3f}; RustBoard's times include its process start. CPU: "
+          "user + system seconds, RustBoard's whole process (it uses several threads), "
+          "Inspector's load without its import; a steadier figure than wall time when the "
+          "machine is shared)")
 
 
 if __name__ == "__main__":

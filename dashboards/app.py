@@ -72,7 +72,7 @@ def _register_pages(app: dash.Dash) -> None:
 def shell(poll_ms: int) -> html.Div:
     ready = state.ready()
     store = state.store()
-    runs = store.runs() if ready else []
+    runs = run_picker.runs_with_data(store) if ready else []
     state.run_colors(runs)  # colours follow discovery order
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
     nav = [dcc.Link(p["name"], href=p["relative_path"], className="nav-link",
@@ -124,7 +124,7 @@ def _register_live(app: dash.Dash) -> None:
         version = store.version
         if cursor is not None and version == cursor:
             return dash.no_update, dash.no_update, status(True), dash.no_update
-        runs = store.runs()
+        runs = run_picker.runs_with_data(store)
         state.run_colors(runs)
         changed = store.changed_since(cursor if cursor is not None and cursor >= 0 else 0)
         return (version, {"from": cursor, "version": version, "changed": changed},

@@ -22,9 +22,11 @@ from dashboards.aggregate import (
     run_hparams,
 )
 from dashboards.components.colors import RunColors
+from dashboards.components.run_names import run_labels
 from dashboards.downloads import card_csv, card_json, safe_filename, selection_export
 from dashboards.series import compile_filter, pack_chunk, query_series, run_payload
 from inspector.events import plugins as P
+from inspector.ranges import in_range, step_window
 from inspector.store import ScalarSeries, Store
 
 Ranges = dict[str, tuple[float, float]]
@@ -73,6 +75,8 @@ def card_payload(store: Store, tag: str, runs: list[str], agg: dict | None, max_
             data["order"].append(label)
             meta["runs"].update({r: {"group": label} for r in members})
     data["uirev"] = _uirev(tag, data["order"], agg)
+    if groups is None:  # legend and hover names (run_names.run_labels)
+        data["labels"] = run_labels(data["order"], store.runs())
     return data, meta
 
 
@@ -86,7 +90,7 @@ def _group_payload(series: dict[str, ScalarSeries], label: str, color: str,
         steps, walls, values = s.steps, s.wall_times - s.wall_times[0], s.values
         if ranges and run in ranges:  # zoomed: aggregate the visible steps only
             lo, hi = ranges[run]
-            keep = slice(np.searchsorted(steps, lo, "left"), np.searchsorted(steps, hi, "right"))
+            keep = in_range(steps, lo, hi)  # steps may go back (a counter reset in a file)
             steps, walls, values = steps[keep], walls[keep], values[keep]
         if len(steps):
             parts.append((steps, walls, values))
@@ -141,27 +145,27 @@ def step_ranges(store: Store, relayout: dict | None, view: dict | None, runs: li
     else:
         return None
     view = view or {}
-    if xmode == "step":
-        return {r: (float(a), float(b)) for r in runs}
+    offsets = None
     if xmode == "relative":
         unit = float(view.get("unit", 1))
         lo_rel, hi_rel = float(a) * unit, float(b) * unit
-        offsets = None
-    else:
+    elif xmode == "wall":
         tz = float(view.get("tz", 0)) / 1000.0
         lo_rel, hi_rel = date_seconds(a) + tz, date_seconds(b) + tz
         offsets = 0.0
     out = {}
-    for run in runs:
+    for run in runs_with_tag(store, tag, runs):  # a run may have vanished meanwhile
         s = store.scalars(run, tag)
         if not len(s.steps):
             continue
-        base = s.wall_times[0] if offsets is None else offsets
-        lo = np.searchsorted(s.wall_times, base + lo_rel, "left")
-        hi = np.searchsorted(s.wall_times, base + hi_rel, "right") - 1
-        # One point beyond each edge so the lines run to the border of the zoomed view.
-        lo, hi = max(lo - 1, 0), min(hi + 1, len(s.steps) - 1)
-        out[run] = (float(s.steps[lo]), float(s.steps[hi]))
+        if xmode == "step":
+            window = step_window(s.steps, s.steps, float(a), float(b))
+        else:
+            base = s.wall_times[0] if offsets is None else offsets
+            # Wall times may go back (a clock reset, a resumed job): no binary search on them.
+            window = step_window(s.steps, s.wall_times, base + lo_rel, base + hi_rel)
+        if window is not None:
+            out[run] = window
     return out
 
 

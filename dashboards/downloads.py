@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import re
 
 from dashboards.smoothing import debiased_ema
 from inspector.export import write_scalars
+from inspector.json_values import dumps, json_numbers
+from inspector.kinds import Kind
 from inspector.store import Store
 
 CARD_COLUMNS = ("run", "tag", "step", "wall_time", "value", "smoothed")
@@ -24,7 +24,7 @@ def card_csv(store: Store, tag: str, runs: list[str], weight: float) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CARD_COLUMNS)
-    for run in runs:
+    for run in _holding(store, tag, runs):
         s = store.scalars(run, tag)
         smoothed = debiased_ema(s.values, weight)
         # repr keeps every digit of a float; CSV readers parse it back exactly.
@@ -37,16 +37,17 @@ def card_csv(store: Store, tag: str, runs: list[str], weight: float) -> str:
 
 def card_json(store: Store, tag: str, runs: list[str], weight: float) -> str:
     """{"tag", "smoothing", "runs": {run: {steps, wall_times, values, smoothed}}}; NaN and
-    infinities become null so that any JSON parser reads the file."""
+    infinities are the strings "NaN", "Infinity", "-Infinity" (``inspector.json_values``, the
+    policy of every JSON Inspector writes), so that any JSON parser reads the file."""
     doc = {"tag": tag, "smoothing": weight, "runs": {}}
-    for run in runs:
+    for run in _holding(store, tag, runs):
         s = store.scalars(run, tag)
         doc["runs"][run] = {
             "steps": s.steps.tolist(), "wall_times": s.wall_times.tolist(),
-            "values": _finite(s.values.tolist()),
-            "smoothed": _finite(debiased_ema(s.values, weight).tolist()),
+            "values": json_numbers(s.values),
+            "smoothed": json_numbers(debiased_ema(s.values, weight)),
         }
-    return json.dumps(doc, allow_nan=False)
+    return dumps(doc)
 
 
 def selection_export(store: Store, runs: list[str], tags: list[str], fmt: str) -> str:
@@ -57,13 +58,15 @@ def selection_export(store: Store, runs: list[str], tags: list[str], fmt: str) -
     return out.getvalue()
 
 
+def _holding(store: Store, tag: str, runs: list[str]) -> list[str]:
+    """The runs that still hold the scalar ``tag`` (one may have vanished since the page
+    asked)."""
+    return [r for r in runs if store.has(Kind.SCALARS, r, tag)]
+
+
 def _exact(names: list[str]) -> str:
     # Match nothing when nothing is selected (an empty pattern would match everything).
     return "^(?:" + "|".join(re.escape(n) for n in names) + ")$" if names else "(?!)"
-
-
-def _finite(values: list[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
 
 
 def safe_filename(text: str) -> str:

@@ -45,11 +45,14 @@ def percentile_table(histograms: list[np.ndarray]) -> np.ndarray:
 
 
 def shared_edges(histograms: list[np.ndarray], bins: int) -> np.ndarray:
-    lows = [h[0, 0] for h in histograms if len(h)]
-    highs = [h[-1, 1] for h in histograms if len(h)]
-    if not lows:
+    """``bins + 1`` equal-width edges spanning every histogram's finite bucket edges. A NaN
+    or infinite edge (a diverged step) is ignored, so it cannot blank the other steps."""
+    finite = [e[np.isfinite(e)] for e in (np.asarray(h, np.float64)[:, :2] for h in histograms
+                                          if len(h))]
+    finite = [e for e in finite if len(e)]
+    if not finite:
         return np.linspace(0.0, 1.0, bins + 1)
-    lo, hi = min(lows), max(highs)
+    lo, hi = min(float(e.min()) for e in finite), max(float(e.max()) for e in finite)
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
     return np.linspace(lo, hi, bins + 1)
@@ -57,8 +60,10 @@ def shared_edges(histograms: list[np.ndarray], bins: int) -> np.ndarray:
 
 def rebin(buckets: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Counts of one histogram on ``edges``, spreading each bucket's count uniformly over its
-    width (a zero-width bucket is a point mass)."""
+    width (a zero-width bucket is a point mass). Buckets with a NaN or infinite edge or count
+    are left out (``nonfinite_count`` says how much they held)."""
     buckets = np.asarray(buckets, dtype=np.float64).reshape(-1, 3)
+    buckets = buckets[np.isfinite(buckets).all(axis=1)]
     if not len(buckets):
         return np.zeros(len(edges) - 1)
     left, right, count = buckets[:, 0], buckets[:, 1], buckets[:, 2]
@@ -72,6 +77,13 @@ def rebin(buckets: np.ndarray, edges: np.ndarray) -> np.ndarray:
         idx = np.clip(np.searchsorted(edges, left[points], side="right") - 1, 0, len(edges) - 2)
         np.add.at(out, idx, count[points])
     return out
+
+
+def nonfinite_count(buckets: np.ndarray) -> float:
+    """The count held by buckets with a NaN or infinite edge (what ``rebin`` leaves out)."""
+    buckets = np.asarray(buckets, dtype=np.float64).reshape(-1, 3)
+    bad = ~np.isfinite(buckets[:, :2]).all(axis=1)
+    return float(np.nansum(buckets[bad, 2])) if bad.any() else 0.0
 
 
 def pick_steps(n: int, most: int) -> np.ndarray:

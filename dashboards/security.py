@@ -18,7 +18,6 @@ import hmac
 import ipaddress
 import os
 import secrets
-import struct
 import threading
 import time
 from collections import OrderedDict
@@ -26,9 +25,9 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode
 
 from inspector.errors import InspectorError
+from inspector.image_display import ImageRefused, display_image, read_header, sniff_size
 
 COOKIE = "inspector_session"
-MAX_PIXELS = 50_000_000
 MAX_FAILURES = 10  # wrong tokens in a row from one address before it is paused
 PAUSE_SECONDS = 60.0
 _TRACKED_CLIENTS = 10_000  # failure counters kept (oldest forgotten first)
@@ -186,43 +185,19 @@ class TokenGate:
 
 def image_size(data: bytes) -> tuple[str, int, int] | None:
     """(mime type, width, height) read from a PNG, JPEG or GIF header; None if unrecognised."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", data[16:24])
-        return "image/png", width, height
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return "image/gif", width, height
-    if data[:2] == b"\xff\xd8":
-        return _jpeg_size(data)
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[str, int, int] | None:
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length field
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2:i + 4])
-        # SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            if i + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            return "image/jpeg", width, height
-        i += 2 + length
-    return None
+    try:
+        head = read_header(data)
+    except ImageRefused:
+        return sniff_size(data)
+    return head.mime, head.width, head.height
 
 
 def safe_image_uri(data: bytes) -> tuple[str | None, str]:
-    """(data URI, "") for an image safe to show, else (None, why not)."""
-    found = image_size(data)
-    if found is None:
-        return None, "not a PNG, JPEG or GIF"
-    mime, width, height = found
-    if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
-        return None, f"refused: header says {width}x{height} pixels"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}", ""
+    """(data URI, "") of an image as a card shows it (downscaled by the server when large,
+    ``inspector.image_display``), else (None, why not): not an image, or what decoding it
+    would allocate is over the limit (a decompression bomb)."""
+    try:
+        shown = display_image(data)
+    except ImageRefused as err:
+        return None, str(err)
+    return f"data:{shown.mime};base64,{base64.b64encode(shown.data).decode('ascii')}", ""

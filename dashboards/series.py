@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inspector.buckets import bucket
+from inspector.ranges import in_range
 from inspector.store import Store
 
 # Buckets per card when the browser has not said how wide its charts are.
@@ -36,6 +37,7 @@ class CardSeries:
     maxs: np.ndarray | None = None
     means: np.ndarray | None = None
     counts: np.ndarray | None = None
+    marks: dict | None = None  # edge_marks(): NaN/±inf points and superseded points
 
     @property
     def decimated(self) -> bool:
@@ -48,19 +50,51 @@ def query_series(store: Store, run: str, tag: str, step_range: tuple[float, floa
     ``max_points`` equal-width buckets when longer (``inspector.buckets``), with each
     bucket's mean and finite-point count, which the smoothing needs to treat a bucket as the
     points it stands for. The series is read from the store once."""
-    full = store.scalars(run, tag)
+    full = store.scalars(run, tag, include_superseded=True)
     wall0 = float(full.wall_times[0]) if len(full.wall_times) else 0.0
-    steps, walls, values = full.steps, full.wall_times, full.values
+    steps, walls, values, sup = full.steps, full.wall_times, full.values, full.superseded
     if step_range is not None:
-        keep = slice(np.searchsorted(steps, step_range[0], "left"),
-                     np.searchsorted(steps, step_range[1], "right"))
-        steps, walls, values = steps[keep], walls[keep], values[keep]
+        keep = in_range(steps, step_range[0], step_range[1])  # steps may go back
+        steps, walls, values, sup = steps[keep], walls[keep], values[keep], sup[keep]
+    marks = edge_marks(steps, walls - wall0, values, sup, max_points)
+    if sup.any():
+        steps, walls, values = steps[~sup], walls[~sup], values[~sup]
     total = len(steps)
     if total <= max_points:
-        return CardSeries(steps, walls, values, total, wall0)
+        return CardSeries(steps, walls, values, total, wall0, marks=marks)
     b = bucket(steps, values, max_points)
     return CardSeries(steps[b.last], walls[b.last], b.last_values, total, wall0,
-                      mins=b.mins, maxs=b.maxs, means=b.means, counts=b.finite)
+                      mins=b.mins, maxs=b.maxs, means=b.means, counts=b.finite, marks=marks)
+
+
+MAX_MARKS = 200  # edge marks per run and card; more are thinned evenly (the hover counts all)
+
+
+def edge_marks(steps: np.ndarray, rel_walls: np.ndarray, values: np.ndarray,
+               superseded: np.ndarray, max_points: int) -> dict | None:
+    """What a card marks besides its line, as small JSON lists (None when nothing):
+    ``nf``: NaN and ±inf points ({"s": steps, "w": relative walls, "k": 0 NaN, 1 +inf,
+    2 -inf, "n": how many in all}), drawn as markers at the plot's edge; ``sup``: points
+    superseded at a restart ({"s", "w", "v", "n"}), drawn faint on request."""
+    out = {}
+    bad = ~np.isfinite(values) & ~superseded
+    if bad.any():
+        idx = _thin(np.flatnonzero(bad), MAX_MARKS)
+        v = values[idx]
+        out["nf"] = {"s": steps[idx].tolist(), "w": rel_walls[idx].tolist(),
+                     "k": np.where(np.isnan(v), 0, np.where(v > 0, 1, 2)).tolist(),
+                     "n": int(bad.sum())}
+    if superseded.any():
+        idx = _thin(np.flatnonzero(superseded & np.isfinite(values)), max_points)
+        out["sup"] = {"s": steps[idx].tolist(), "w": rel_walls[idx].tolist(),
+                      "v": values[idx].tolist(), "n": int(superseded.sum())}
+    return out or None
+
+
+def _thin(idx: np.ndarray, most: int) -> np.ndarray:
+    if len(idx) <= most:
+        return idx
+    return idx[np.unique(np.linspace(0, len(idx) - 1, most).round().astype(int))]
 
 
 def b64(array: np.ndarray, dtype: str) -> str:
@@ -90,7 +124,8 @@ def run_payload(series: CardSeries, name: str, color: str) -> dict:
             "total": series.total, "dec": series.decimated,
             "last": int(series.steps[-1]) if len(series.steps) else None,
             "chunks": [pack_chunk(series.steps, rel, series.values, series.mins, series.maxs,
-                                  series.means, series.counts)]}
+                                  series.means, series.counts)],
+            **({"marks": series.marks} if series.marks else {})}
 
 
 def compile_filter(pattern: str | None) -> tuple[re.Pattern | None, str]:

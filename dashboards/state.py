@@ -83,7 +83,15 @@ class Inspection:
             self.reloader.stop()
 
     def attach(self, server: flask.Flask) -> None:
+        global _last_attached
         server.extensions[EXTENSION] = self
+        _last_attached = self
+
+
+# The inspection most recently attached to an app. Read only outside a request, where no app
+# is current: a script that builds one app with create_app and then calls page code directly
+# (the shared bug cases, a notebook exploring a figure) means that app. Requests never use it.
+_last_attached: Inspection | None = None
 
 
 def of(app) -> Inspection:
@@ -95,6 +103,8 @@ def of(app) -> Inspection:
 def current() -> Inspection:
     """The inspection of the app serving the current request (callbacks, layouts)."""
     if not flask.has_app_context():
+        if _last_attached is not None:
+            return _last_attached
         raise RuntimeError("dashboards.state.current() outside a request of an app made by "
                            "create_app; pass the store explicitly or use inspecting(store)")
     return of(flask.current_app)
@@ -121,7 +131,7 @@ def reloader() -> Reloader | None:
 
 
 def ready() -> bool:
-    return flask.has_app_context() and current().ready()
+    return (flask.has_app_context() or _last_attached is not None) and current().ready()
 
 
 def run_color(run: str) -> str:

@@ -59,12 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.add_argument("--runs", metavar="REGEX", help="only runs whose name matches")
     export.add_argument("--tags", metavar="REGEX", help="only tags that match")
+    export.add_argument("--include-superseded", action="store_true",
+                        help="also write points a restarted run logged again (left out by "
+                        "default), with a 'superseded' column")
 
     info = sub.add_parser(
         "info", help="list runs, tags and any damage found in a logdir",
-        description="Read a logdir and print its runs, the series of each kind, and every "
-        "damaged or incomplete byte range.")
+        description="Read a logdir and print its runs, the series of each kind, every "
+        "restart (points superseded by a resumed run), every damaged or incomplete byte range, "
+        "and the values that failed to decode, counted per reason.")
     info.add_argument("logdir", help="directory holding runs (searched recursively)")
+
+    _configure_visualize(sub)
 
     demo = sub.add_parser(
         "demo", help="serve the dashboard and train the demo curriculum behind it",
@@ -112,6 +118,19 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:
+        # An unknown architecture gets the registry's "did you mean", not argparse's list.
+        try:
+            from trainers.cli import check_name
+        except ImportError:
+            pass
+        else:
+            try:
+                check_name(argv[1:])
+            except InspectorError as err:
+                print(f"inspector train: error: {err}", file=sys.stderr)
+                return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -120,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {
             "train": _cmd_train, "serve": _cmd_serve, "export": _cmd_export,
-            "info": _cmd_info, "demo": _cmd_demo,
+            "info": _cmd_info, "demo": _cmd_demo, "visualize": _cmd_visualize,
         }[args.command](args)
     except InspectorError as err:
         print(f"inspector {args.command}: error: {err}", file=sys.stderr)
@@ -141,9 +160,43 @@ def _cmd_train(args) -> int:
     return run(args)
 
 
+def _check_logdir(logdir: str) -> None:
+    """A missing logdir is the user's first problem to hear about (before a busy port).
+    Local or remote (``s3://...``), as the dashboard will read it."""
+    from inspector.remote import open_logdir
+
+    fs, root = open_logdir(logdir)
+    if not fs.isdir(root):
+        raise InspectorError(f"logdir {logdir!r} is not a directory; pass an existing "
+                             "directory (trainers write to logs/ by default)")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """InspectorError if ``host:port`` cannot be bound now (checked before anything is
+    created on disk; the server binds it for good a moment later)."""
+    import errno
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as err:
+        raise InspectorError(f"cannot resolve host {host!r}: {err.strerror}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise InspectorError(
+                    f"port {port} is in use; pass --port N or stop the other server") from None
+            raise InspectorError(f"cannot listen on {host}:{port}: {err.strerror or err}") \
+                from None
+
+
 def _cmd_serve(args) -> int:
     from dashboards.app import serve
 
+    _check_logdir(args.logdir)
     serve(logdir=args.logdir, host=args.host, port=args.port, token=args.token,
           reload_interval=args.reload_interval, certfile=args.certfile, keyfile=args.keyfile)
     return 0
@@ -155,16 +208,18 @@ def _cmd_export(args) -> int:
 
     store = Store(args.logdir)
     store.reload()
+    extra = {"include_superseded": args.include_superseded}
     if args.output:
         with open(args.output, "w", newline="") as out:
-            n = write_scalars(store, out, args.format, args.runs, args.tags)
+            n = write_scalars(store, out, args.format, args.runs, args.tags, **extra)
         print(f"wrote {n} rows to {args.output}", file=sys.stderr)
     else:
-        write_scalars(store, sys.stdout, args.format, args.runs, args.tags)
+        write_scalars(store, sys.stdout, args.format, args.runs, args.tags, **extra)
     return 0
 
 
 def _cmd_info(args) -> int:
+    from inspector.hook_warnings import hook_warnings
     from inspector.store import Store
 
     store = Store(args.logdir)
@@ -174,19 +229,85 @@ def _cmd_info(args) -> int:
     print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
           f"read in {time.perf_counter() - t0:.2f} s")
     damage = store.damage()
+    not_logged = hook_warnings(store)
+    failed = False
     for run in runs:
         kinds = store.kinds(run)
         summary = ", ".join(f"{len(tags)} {kind}" for kind, tags in sorted(kinds.items()))
-        print(f"  {run}: {summary or 'no series'}")
+        print(f"  {run}: {summary or 'no series (empty event files; the dashboard hides it)'}")
         for d in damage.get(run, []):
             print(f"    damage: {d.describe()}")
-        for p in store.purges(run):
-            print(f"    restart: {p.kind} {p.tag!r} re-logged from step {p.from_step}; "
-                  f"{p.dropped} orphaned points replaced")
-    return 1 if any(d.reason != "pending" for ds in damage.values() for d in ds) else 0
+        for line in not_logged.get(run, []):
+            print(f"    not logged: {line}")
+        for r in store.restarts(run):
+            why = "SessionLog.START" if r.reason == "session_start" else \
+                "started after all earlier data, steps go back"
+            print(f"    restart: {os.path.basename(r.file)} ({why}): {r.superseded} earlier "
+                  f"points of {r.series} series superseded, from step {r.from_step} "
+                  "(kept; export --include-superseded shows them)")
+        health = store.health(run)
+        if health.decode_errors:
+            failed = True
+            print(f"    decode errors: {health.decode_errors} values could not be decoded")
+            for reason, count in sorted(health.reasons.items(), key=lambda x: -x[1])[:10]:
+                print(f"      {count} x {reason}")
+    failed |= any(d.reason != "pending" for ds in damage.values() for d in ds)
+    return 1 if failed else 0
+
+
+def _configure_visualize(sub) -> None:
+    p = sub.add_parser(
+        "visualize", help="feature visualizations of a saved Keras model's filters",
+        description="For each chosen layer of a saved Keras model, find the input that most "
+        "excites each filter (gradient ascent from noise) and write it, with the layer's "
+        "kernels, into LOGDIR for the Kernels page.")
+    p.add_argument("model_path", metavar="MODEL_PATH", help="a saved Keras model (.keras)")
+    p.add_argument("--logdir", default=DEFAULT_LOGDIR,
+                   help=f"run directory to write into (default: {DEFAULT_LOGDIR}/)")
+    p.add_argument("--layers", help="comma-separated layer paths (default: every conv layer)")
+    p.add_argument("--step", type=int, default=0, help="step to log them at (default: 0)")
+    p.add_argument("--iterations", type=int, default=64,
+                   help="gradient-ascent steps (default: 64)")
+    p.add_argument("--max-filters", type=int, default=64,
+                   help="filters per layer at most (default: 64)")
+    p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), default=(0.0, 1.0),
+                   help="the model's input value range (default: 0 1)")
+    p.add_argument("--objective", choices=["mean", "centre"], default="mean",
+                   help="maximise the filter's mean activation over the map (default) or its "
+                   "activation at the map's centre (a receptive-field pattern; clearer for "
+                   "saturating activations such as tanh)")
+
+
+def _cmd_visualize(args) -> int:
+    if not os.path.exists(args.model_path):
+        raise InspectorError(f"no model at {args.model_path!r}; pass a file saved with "
+                             "model.save('model.keras')")
+    import keras
+
+    from inspector.feature_vis import log_feature_vis
+    from inspector.layer_summaries import log_kernels
+    from inspector.summary import SummaryWriter
+
+    try:
+        model = keras.models.load_model(args.model_path, compile=False)
+    except (OSError, ValueError) as err:
+        raise InspectorError(f"cannot load {args.model_path!r} as a Keras model: {err}") from None
+    layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
+    with SummaryWriter(args.logdir) as writer:
+        log_kernels(writer, model, args.step, input_shape=tuple(model.inputs[0].shape[1:]))
+        n = log_feature_vis(writer, model, args.step, layers, value_range=tuple(args.range),
+                            iterations=args.iterations, max_filters=args.max_filters,
+                            objective=args.objective)
+    print(f"wrote feature visualizations of {n} layers to {args.logdir}", file=sys.stderr)
+    return 0
 
 
 def _cmd_demo(args) -> int:
+    # Nothing is created on disk for a server that cannot start.
+    from dashboards.security import check_bind
+
+    check_bind(args.host, args.token)
+    _check_port_free(args.host, args.port)
     os.makedirs(args.logdir, exist_ok=True)
     if not args.no_train:
         threading.Thread(target=_train_curriculum, args=(args.logdir,), daemon=True).start()

@@ -17,7 +17,17 @@ import numpy as np
 
 from inspector.events import plugins as P
 from inspector.grids import confusion_image
-from inspector.kinds import confusion
+from inspector.kinds import confusion, predictions
+
+EVALUATION_PREFIX = "evaluation/"
+
+
+def output_tag(tag: str, output: str | None = None) -> str:
+    """``tag`` (one of the ``evaluation/...`` tags) for one output of a multi-output model:
+    ``evaluation/<output>/...``; unchanged for ``output`` None (single-output models)."""
+    if output is None or not tag.startswith(EVALUATION_PREFIX):
+        return tag
+    return f"{EVALUATION_PREFIX}{output.replace('/', '_')}/{tag[len(EVALUATION_PREFIX):]}"
 
 
 @dataclass
@@ -106,35 +116,53 @@ def class_tag_names(num_classes: int, class_names=None) -> list[str]:
     return [n.replace("/", "_").strip() or str(i) for i, n in enumerate(names)]
 
 
+def log_probe_predictions(writer, y_true, y_pred, step: int, class_names=None, *,
+                          output: str | None = None) -> bool:
+    """Each probe's true class, predicted class and confidence (a PREDICTIONS tensor,
+    ``evaluation/probe_predictions``, per output as ``output_tag``), in probe order, so
+    that misclassified probes can be shown beside ``probe/inputs``. Returns False (nothing
+    written) when the data is not classification."""
+    scores = class_scores(y_true, y_pred)
+    if scores is None:
+        return False
+    labels, probs = scores
+    names = class_tag_names(probs.shape[1], class_names)
+    predictions.write(writer, labels, probs.argmax(axis=1), probs.max(axis=1), step,
+                      labels=names, tag=output_tag(predictions.TAG, output))
+    return True
+
+
 def log_evaluation(writer, y_true, y_pred, step: int, class_names=None, *, pr_curves: bool = True,
-                   num_thresholds: int = 201,
-                   max_class_tags: int = 50) -> ClassificationReport | None:
+                   num_thresholds: int = 201, max_class_tags: int = 50,
+                   output: str | None = None) -> ClassificationReport | None:
     """Evaluate a classifier's outputs ``y_pred`` against ``y_true`` and write, at ``step``:
     the confusion matrix (CONFUSION tensor and an image), accuracy and both baselines,
     macro F-score and, for the first ``max_class_tags`` classes (a character model has a
     hundred), per-class precision, recall and F-score and (``pr_curves``) one PR curve per
-    class against the rest. Returns the report, or None (nothing written) when the data is
-    not classification."""
+    class against the rest. ``output`` names one output of a multi-output model: its tags
+    are ``evaluation/<output>/...`` (``output_tag``). Returns the report, or None (nothing
+    written) when the data is not classification."""
     scores = class_scores(y_true, y_pred)
     if scores is None:
         return None
+    tag = lambda t: output_tag(t, output)  # noqa: E731
     labels, probs = scores
     num_classes = probs.shape[1]
     report = classification_report(labels, probs.argmax(axis=1), num_classes)
     names = class_tag_names(num_classes, class_names)
-    confusion.write(writer, P.TAG_CONFUSION, report.confusion, step, labels=names,
+    confusion.write(writer, tag(P.TAG_CONFUSION), report.confusion, step, labels=names,
                     description="rows: true class, columns: predicted class")
-    writer.image(P.TAG_CONFUSION_IMAGE, confusion_image(report.confusion), step,
+    writer.image(tag(P.TAG_CONFUSION_IMAGE), confusion_image(report.confusion), step,
                  description="row share: each row reads as its class's recall")
-    writer.scalar(P.TAG_ACCURACY, report.accuracy, step)
-    writer.scalar(P.TAG_BASELINE_RANDOM, report.baseline_random, step)
-    writer.scalar(P.TAG_BASELINE_MOST_FREQUENT, report.baseline_most_frequent, step)
-    writer.scalar(P.TAG_MACRO_F1, report.macro_f1, step)
+    writer.scalar(tag(P.TAG_ACCURACY), report.accuracy, step)
+    writer.scalar(tag(P.TAG_BASELINE_RANDOM), report.baseline_random, step)
+    writer.scalar(tag(P.TAG_BASELINE_MOST_FREQUENT), report.baseline_most_frequent, step)
+    writer.scalar(tag(P.TAG_MACRO_F1), report.macro_f1, step)
     for c, name in enumerate(names[:max_class_tags]):
-        writer.scalar(P.TAG_PRECISION + name, report.precision[c], step)
-        writer.scalar(P.TAG_RECALL + name, report.recall[c], step)
-        writer.scalar(P.TAG_F1 + name, report.f1[c], step)
+        writer.scalar(tag(P.TAG_PRECISION + name), report.precision[c], step)
+        writer.scalar(tag(P.TAG_RECALL + name), report.recall[c], step)
+        writer.scalar(tag(P.TAG_F1 + name), report.f1[c], step)
         if pr_curves:
-            writer.pr_curve(P.TAG_PR_CURVE + name, labels == c, np.clip(probs[:, c], 0, 1), step,
-                            num_thresholds=num_thresholds)
+            writer.pr_curve(tag(P.TAG_PR_CURVE + name), labels == c,
+                            np.clip(probs[:, c], 0, 1), step, num_thresholds=num_thresholds)
     return report

@@ -1,6 +1,9 @@
 """Scalars out of a logdir as rows: CSV, JSON lines, or a pandas DataFrame.
 
-Reads through ``inspector.store`` only; pandas is imported only by ``read_scalars``.
+Reads through ``inspector.store`` only; pandas is imported only by ``read_scalars``. Points
+superseded at a restart are left out unless asked for (then with a ``superseded`` column);
+JSON follows ``inspector.json_values`` (NaN and infinities as the strings "NaN", "Infinity",
+"-Infinity").
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from typing import IO
 
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
+from inspector.json_values import json_number
 from inspector.store import Store
 
 COLUMNS = ("run", "tag", "step", "wall_time", "value")
+SUPERSEDED = "superseded"
 
 
 def scalar_series(store: Store, run_pattern: str | None = None, tag_pattern: str | None = None,
-                  *, flags: tuple[str, str] = ("--runs", "--tags")) -> Iterator[tuple]:
+                  *, flags: tuple[str, str] = ("--runs", "--tags"),
+                  include_superseded: bool = False) -> Iterator[tuple]:
     """(run, tag, ScalarSeries) for every scalar series whose run and tag match, in name
     order. ``flags`` name the patterns in error messages."""
     run_re = _compile(run_pattern, flags[0])
@@ -31,16 +37,20 @@ def scalar_series(store: Store, run_pattern: str | None = None, tag_pattern: str
         for tag in tags:
             if tag_re and not tag_re.search(tag):
                 continue
-            yield run, tag, store.scalars(run, tag)
+            yield run, tag, store.scalars(run, tag, include_superseded=include_superseded)
 
 
-def scalar_rows(store: Store, run_pattern: str | None = None,
-                tag_pattern: str | None = None) -> Iterator[tuple[str, str, int, float, float]]:
-    """Every scalar point as (run, tag, step, wall_time, value), runs and tags in name order."""
-    for run, tag, s in scalar_series(store, run_pattern, tag_pattern):
-        for step, wall, value in zip(s.steps.tolist(), s.wall_times.tolist(),
-                                     s.values.tolist(), strict=False):
-            yield run, tag, step, wall, value
+def scalar_rows(store: Store, run_pattern: str | None = None, tag_pattern: str | None = None,
+                include_superseded: bool = False) -> Iterator[tuple]:
+    """Every scalar point as (run, tag, step, wall_time, value), runs and tags in name order;
+    with ``include_superseded``, (run, tag, step, wall_time, value, superseded)."""
+    for run, tag, s in scalar_series(store, run_pattern, tag_pattern,
+                                     include_superseded=include_superseded):
+        columns = [s.steps.tolist(), s.wall_times.tolist(), s.values.tolist()]
+        if include_superseded:
+            columns.append(s.superseded.tolist())
+        for row in zip(*columns, strict=True):
+            yield (run, tag, *row)
 
 
 def _compile(pattern: str | None, flag: str):
@@ -54,35 +64,44 @@ def _compile(pattern: str | None, flag: str):
 
 
 def write_scalars(store: Store, out: IO[str], fmt: str, run_pattern: str | None = None,
-                  tag_pattern: str | None = None) -> int:
-    """Write rows to ``out`` as ``csv`` or ``json`` (one object per line). Returns rows written."""
-    rows = scalar_rows(store, run_pattern, tag_pattern)
+                  tag_pattern: str | None = None, include_superseded: bool = False) -> int:
+    """Write rows to ``out`` as ``csv`` or ``json`` (one object per line; values that are
+    not finite as "NaN", "Infinity", "-Infinity"). With ``include_superseded``, points
+    superseded at a restart are written too, with a ``superseded`` column (true/false).
+    Returns rows written."""
+    if fmt not in ("csv", "json"):
+        raise InspectorError(f"unknown export format {fmt!r}; use csv or json")
+    rows = scalar_rows(store, run_pattern, tag_pattern, include_superseded)
+    columns = COLUMNS + ((SUPERSEDED,) if include_superseded else ())
     n = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(columns)
         for row in rows:
             writer.writerow(_csv_row(row))
             n += 1
-    elif fmt == "json":
-        for row in rows:
-            out.write(json.dumps(dict(zip(COLUMNS, row, strict=False)), allow_nan=True) + "\n")
-            n += 1
     else:
-        raise InspectorError(f"unknown export format {fmt!r}; use csv or json")
+        for row in rows:
+            doc = dict(zip(columns, row, strict=True))
+            doc["value"] = json_number(doc["value"])
+            doc["wall_time"] = json_number(doc["wall_time"])
+            out.write(json.dumps(doc, allow_nan=False) + "\n")
+            n += 1
     return n
 
 
 def _csv_row(row):
-    run, tag, step, wall, value = row
+    run, tag, step, wall, value, *superseded = row
     # repr keeps every digit of the float; csv readers parse it back exactly.
-    return run, tag, step, repr(wall), repr(value)
+    return (run, tag, step, repr(wall), repr(value), *superseded)
 
 
 def read_scalars(logdir: str | os.PathLike, *, runs: str | None = None,
-                 tags: str | None = None):
+                 tags: str | None = None, include_superseded: bool = False):
     """Every scalar point under ``logdir`` as a pandas DataFrame with columns
-    run, tag, step, wall_time, value (requires pandas: ``pip install inspector[export]``)."""
+    run, tag, step, wall_time, value (requires pandas: ``pip install inspector[export]``).
+    ``runs``/``tags`` are regular expressions. Points superseded at a restart are left out
+    unless ``include_superseded``; then a bool column ``superseded`` flags them."""
     try:
         import pandas as pd
     except ImportError:
@@ -92,14 +111,17 @@ def read_scalars(logdir: str | os.PathLike, *, runs: str | None = None,
 
     store = Store(logdir)
     store.reload()
+    columns = COLUMNS + ((SUPERSEDED,) if include_superseded else ())
     parts = [
         pd.DataFrame({
             "run": np.full(len(s.steps), run, dtype=object),
             "tag": np.full(len(s.steps), tag, dtype=object),
             "step": s.steps, "wall_time": s.wall_times, "value": s.values,
+            **({SUPERSEDED: s.superseded} if include_superseded else {}),
         })
-        for run, tag, s in scalar_series(store, runs, tags, flags=("runs", "tags"))
+        for run, tag, s in scalar_series(store, runs, tags, flags=("runs", "tags"),
+                                         include_superseded=include_superseded)
     ]
     if not parts:
-        return pd.DataFrame({c: [] for c in COLUMNS})
+        return pd.DataFrame({c: [] for c in columns})
     return pd.concat(parts, ignore_index=True)

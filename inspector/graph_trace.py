@@ -4,7 +4,9 @@ the layer-level (conceptual) graph as Keras model JSON for Sequential, Functiona
 subclassed models, every layer annotated with its output shape and parameter count.
 
 Tracing builds a graph without running it: nothing here changes the model or its optimizer.
-Imports TensorFlow and Keras.
+``GraphTracer`` traces on a thread of its own while training goes on (TensorFlow builds each
+graph in a thread-local context; the few Keras methods shadowed during the trace only act on
+the tracing thread). Imports TensorFlow and Keras.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import functools
 import json
 import math
 import re
+import threading
+from dataclasses import dataclass, field
 
 import keras
 import tensorflow as tf
@@ -48,6 +52,7 @@ def _scoped_step(model):
     calls these as attributes, so an instance attribute shadows each for the duration of
     the trace and is removed afterwards."""
     patched = []
+    owner = threading.get_ident()
 
     def shadow(obj, attr, make):
         fn = getattr(obj, attr, None) if obj is not None else None
@@ -59,6 +64,8 @@ def _scoped_step(model):
     def in_scope(name):
         def make(fn):
             def scoped(*args, **kwargs):
+                if threading.get_ident() != owner:
+                    return fn(*args, **kwargs)
                 with tf.name_scope(name):
                     return fn(*args, **kwargs)
             return scoped
@@ -72,6 +79,8 @@ def _scoped_step(model):
 
     def per_variable(fn):
         def scoped(gradient, variable, learning_rate):
+            if threading.get_ident() != owner:
+                return fn(gradient, variable, learning_rate)
             path = var_paths.get(id(variable)) or _SCOPE_CHARS.sub("_", variable.name)
             with tf.name_scope(path):  # one scope: re-entering "conv" would make "conv_1"
                 return fn(gradient, variable, learning_rate)
@@ -110,6 +119,54 @@ def inference_graph(model, x_spec) -> tf.compat.v1.GraphDef:
         return model(x, training=False)
 
     return function_graph(inference, x_spec, layer_names=model_scope_names(model))
+
+
+@dataclass
+class GraphTracer:
+    """Traces the training-step graph (when ``y_spec`` is given and the model has an
+    optimizer) and the inference graph of ``model`` for ``x_spec`` on a background thread.
+
+    ``start()`` begins (start it once the model and its optimizer are built: after the
+    first training step); ``done`` tells whether it finished; ``result()`` waits for it and
+    returns ``{"train": GraphDef | None, "inference": GraphDef | None}``; ``errors`` holds
+    ``(part, exception)`` for each graph that could not be traced."""
+
+    model: object
+    x_spec: object
+    y_spec: object = None
+    graphs: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    _thread: threading.Thread | None = None
+
+    def start(self, background: bool = True) -> None:
+        self._thread = threading.Thread(target=self._trace, name="inspector-graph-trace",
+                                        daemon=True)
+        if background:
+            self._thread.start()
+        else:
+            self._thread = None
+            self._trace()
+
+    @property
+    def done(self) -> bool:
+        return self._thread is None or not self._thread.is_alive()
+
+    def result(self) -> dict:
+        if self._thread is not None:
+            self._thread.join()
+        return self.graphs
+
+    def _trace(self) -> None:
+        model = self.model
+        if self.y_spec is not None and getattr(model, "optimizer", None) is not None:
+            try:
+                self.graphs["train"] = train_step_graph(model, self.x_spec, self.y_spec)
+            except Exception as err:  # noqa: BLE001 - reported by the caller
+                self.errors.append(("training-step graph", err))
+        try:
+            self.graphs["inference"] = inference_graph(model, self.x_spec)
+        except Exception as err:  # noqa: BLE001
+            self.errors.append(("inference graph", err))
 
 
 def tidy_scopes(graph_def, layer_names) -> tf.compat.v1.GraphDef:
@@ -197,6 +254,15 @@ def _first_shapes(calls: list[LayerCall]) -> dict[str, list | None]:
     for call in calls:
         shapes.setdefault(call.path, call.output_shape)
     return shapes
+
+
+def needs_calls(model) -> bool:
+    """True when ``layer_graph_json`` needs traced layer calls: the model's own JSON holds
+    no layers (subclassed models)."""
+    try:
+        return "layers" not in json.loads(model.to_json()).get("config", {})
+    except (NotImplementedError, TypeError, ValueError):
+        return True
 
 
 def layer_graph_json(model, calls: list[LayerCall] = (), input_shape=None) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from inspector import recurrent
 from inspector.events import plugins as P
 from inspector.grids import (
     as_images,
@@ -109,8 +110,8 @@ def log_layer_outputs(writer, model, outputs: dict[str, np.ndarray], step: int, 
     for path, out in outputs.items():
         if histograms:
             writer.histogram(P.TAG_ACTIVATIONS + path, out, step, buckets=buckets)
-        if feature_map_probes <= 0 or layer_role(layers.get(path)) is None or \
-                out.ndim not in (2, 3, 4):
+        role = layer_role(layers.get(path))
+        if feature_map_probes <= 0 or role in (None, "recurrent") or out.ndim not in (2, 3, 4):
             continue
         maps = out[:feature_map_probes]
         channels = maps.shape[-1]
@@ -120,6 +121,30 @@ def log_layer_outputs(writer, model, outputs: dict[str, np.ndarray], step: int, 
         activations.write(writer, path, maps, step, channels=channels,
                           inputs_tag=P.TAG_PROBE_INPUTS)
         writer.image(P.TAG_FEATURE_MAPS + path + P.TAG_GRID_SUFFIX, feature_map_grid(maps), step)
+        count += 1
+    return count
+
+
+def log_recurrent_states(writer, model, inputs: dict[str, np.ndarray], step: int, *,
+                         feature_map_probes: int = 4) -> int:
+    """For each recurrent layer whose input on the probe batch is in ``inputs`` (a
+    ``Recording``'s ``recurrent_inputs``), replayed on the first ``feature_map_probes``
+    probe sequences (``inspector.recurrent.states``): the hidden state at every step as the
+    layer's feature maps ``feature_maps/<layer path>`` ``[probes, steps, units]``, and for
+    LSTM the gates (``.../gates/input``, ``forget``, ``output``) and the cell state
+    (``.../cell``), for GRU the ``update`` and ``reset`` gates, each as an ACTIVATIONS tensor
+    of the same shape with a picture. Returns the number of layers."""
+    layers = layer_paths(model)
+    count = 0
+    for path, x in inputs.items():
+        layer = layers.get(path)
+        if layer is None or feature_map_probes <= 0 or np.ndim(x) != 3:
+            continue
+        seen = recurrent.states(layer, x[:feature_map_probes])
+        for name, maps in seen.items():
+            tag = P.TAG_FEATURE_MAPS + path + ("" if name == "hidden" else "/" + name)
+            activations.write(writer, path, maps, step, inputs_tag=P.TAG_PROBE_INPUTS, tag=tag)
+            writer.image(tag + P.TAG_GRID_SUFFIX, feature_map_grid(maps), step)
         count += 1
     return count
 
@@ -137,11 +162,12 @@ def log_probe(writer, probe: Probe, step: int, class_names=None) -> None:
             f"| {i} | {', '.join(f'{v:.4g}' for v in row)} |" for i, row in enumerate(flat)]
         writer.text(P.TAG_PROBE_INPUTS, "\n".join(rows), step)
     if probe.y is not None:
-        labels = integer_labels(probe.y)
+        y = tf.nest.flatten(probe.y)[0]
+        labels = integer_labels(y)
         names = list(class_names) if class_names is not None else None
         if labels is not None:
             shown = [names[c] if names and c < len(names) else str(c) for c in labels]
         else:
-            shown = [np.array2string(np.asarray(v), precision=4) for v in probe.y]
+            shown = [np.array2string(np.asarray(v), precision=4) for v in y]
         rows = ["| probe | label |", "|---|---|"] + [f"| {i} | {s} |" for i, s in enumerate(shown)]
         writer.text(P.TAG_PROBE_LABELS, "\n".join(rows), step)

@@ -43,6 +43,12 @@ class LocalFileSystem:
     def size(self, path: str) -> int:
         return os.stat(path).st_size
 
+    def stat(self, path: str) -> tuple[int, int]:
+        """(size in bytes, modification time in ns): optional for a FileSystem; with it a
+        file rewritten to the very same size is noticed too."""
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+
     def read(self, path: str, offset: int, length: int) -> bytes:
         with open(path, "rb") as f:
             f.seek(offset)
@@ -115,19 +121,36 @@ class FileTail:
     size_seen: int = 0
     pending: Damage | None = None
     damage: list[Damage] = field(default_factory=list)
+    generation: int = 0  # grows each time the file is found rewritten and read again
     _probed_size: int = -1
+    _seen_tail: bytes = b""  # the last bytes read, to notice a file rewritten in place
+    _mtime: int | None = None
 
     def poll(self, fs: FileSystem, chunk_size: int = CHUNK_SIZE) -> Iterator[Batch]:
-        """Yield batches for every whole record the file gained since the last poll."""
+        """Yield batches for every whole record the file gained since the last poll. A file
+        that became shorter, or whose last bytes read changed (deleted and written again
+        under the same name), is read again from the start, and ``generation`` grows: what
+        was read from it before no longer holds."""
         try:
-            size = fs.size(self.path)
+            stat = getattr(fs, "stat", None)
+            size, mtime = stat(self.path) if stat is not None else (fs.size(self.path), None)
+            # An append changes the size; a file that kept its size but not its mtime was
+            # rewritten. Only a file whose size changed has its last bytes read compared
+            # (16 bytes, one request).
+            touched = size == self.size_seen and mtime != self._mtime and \
+                None not in (mtime, self._mtime)
+            rewritten = size < self.offset or bool(self.offset and touched) or (
+                size != self.size_seen and self.offset and self._seen_tail and fs.read(
+                    self.path, self.offset - len(self._seen_tail), len(self._seen_tail))
+                != self._seen_tail)
+            self._mtime = mtime
         except OSError as err:
             self._note(Damage(self.path, self.offset, self.offset, "unreadable"), err)
             return
-        if size < self.offset:
-            self.damage.append(Damage(self.path, size, self.offset, "shrank"))
-            self.offset = 0
-            self.pending = None
+        if rewritten:
+            self.offset, self.pending, self._probed_size = 0, None, -1
+            self.damage, self._seen_tail = [], b""
+            self.generation += 1
         self.size_seen = size
         want = chunk_size
         while self.offset < size:
@@ -143,6 +166,8 @@ class FileTail:
             for start, end, reason in result.damage:
                 self._add_damage(Damage(self.path, self.offset + start, self.offset + end, reason))
             batch = Batch(self.path, self.offset, buffer, result)
+            if result.stop:
+                self._seen_tail = buffer[max(0, result.stop - 16) : result.stop]
             self.offset += result.stop
             self.pending = None
             yield batch
@@ -178,6 +203,7 @@ class FileTail:
             if found >= 0:
                 self._add_damage(Damage(self.path, self.offset, start + found, "length_crc"))
                 self.offset = start + found
+                self._seen_tail = b""
                 return True
             if start + length >= size:
                 return False

@@ -29,37 +29,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from inspector import evaluation, graph_trace, layer_summaries, probes
+from inspector import evaluation, fit_data, graph_trace, layer_summaries, probes
 from inspector.events import plugins as P
 from inspector.kinds import embeddings
 from inspector.summary import SummaryWriter
 
 TRAIN, VALIDATION = "train", "validation"
 PREDICT_BATCH = 256  # samples per forward pass when evaluating
-
-
-def materialize(data, limit: int) -> tuple[Any, np.ndarray | None] | None:
-    """At most ``limit`` samples of ``(x, y)``, ``(x, y, weights)``, a ``tf.data.Dataset``
-    or an iterable of batches, as numpy ``(x, y)`` (x may be nested)."""
-    if data is None:
-        return None
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3) and not isinstance(data[0], tuple):
-        x, y = data[0], data[1]
-        take = lambda a: np.asarray(a)[:limit]  # noqa: E731
-        return tf.nest.map_structure(take, x), None if y is None else take(y)
-    xs, ys, n = [], [], 0
-    for batch in data:
-        x, y = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
-        xs.append(tf.nest.map_structure(np.asarray, x))
-        ys.append(None if y is None else np.asarray(y))
-        n += len(tf.nest.flatten(xs[-1])[0])
-        if n >= limit:
-            break
-    if not xs:
-        return None
-    x = tf.nest.map_structure(lambda *a: np.concatenate(a)[:limit], *xs)
-    y = None if ys[0] is None else np.concatenate(ys)[:limit]
-    return x, y
 
 
 class ModelLogger:
@@ -69,10 +45,14 @@ class ModelLogger:
     Args:
         logdir: the experiment directory.
         model: a Keras 3 model (Sequential, Functional or subclassed); one not yet built is
-            built by ``start`` on a validation sample, as its first training step would.
-        validation_data: ``(x, y)`` arrays, a ``tf.data.Dataset`` or batches; the probe batch,
-            gradients, layer outputs, evaluation and embeddings come from it. Without it
-            only curves, weights, kernels and the graphs are written.
+            built by ``start`` on a sample, as its first training step would.
+        validation_data: ``(x, y)`` arrays, a ``tf.data.Dataset``, a ``keras.utils.PyDataset``
+            or batches; the probe batch, gradients, layer outputs, evaluation (validation
+            run) and embeddings come from it.
+        training_data: used in its place when there is no validation data (evaluation then
+            goes to the train run, and a warning says so): ``(x, y)`` arrays, a Dataset or a
+            PyDataset, of which the first ``eval_samples`` are read once. Without either,
+            only curves, weights, kernels and the graphs are written, and a warning says why.
         class_names: names of the classes, for evaluation tags and label tables.
         loss_fn: ``loss_fn(y_true, y_pred)`` for the probe gradients; default the compiled
             loss (``model.compute_loss``).
@@ -89,7 +69,8 @@ class ModelLogger:
     """
 
     def __init__(self, logdir: str | os.PathLike, model, *, validation_data=None,
-                 class_names=None, loss_fn: Callable | None = None, probe_size: int = 32,
+                 training_data=None, class_names=None, loss_fn: Callable | None = None,
+                 probe_size: int = 32,
                  feature_map_probes: int = 4, eval_samples: int = 2000,
                  embedding_layer: str | None = "auto", embedding_samples: int = 512,
                  pr_curves: bool = True, histogram_buckets: int = 30,
@@ -113,10 +94,16 @@ class ModelLogger:
         self._disabled: set[str] = set()
         self._writers: dict[str, SummaryWriter] = {}
         self._validation_data = validation_data
-        self.data: tuple[Any, np.ndarray | None] | None = None
+        self._training_data = training_data
+        self.data: tuple[Any, Any] | None = None
+        self.evaluation_run = VALIDATION  # where evaluation goes: train for training samples
         self.probe: probes.Probe | None = None
+        self.warnings: list[str] = []  # what could not be logged and how to enable it
+        self._warning_step = 0
         self._recorder: probes.LayerRecorder | None = None
         self._evaluator: probes.LayerRecorder | None = None
+        self._tracer: graph_trace.GraphTracer | None = None
+        self._graph_step = 0
 
     # ------------------------------------------------------------------ plumbing
     def writer(self, run: str) -> SummaryWriter:
@@ -140,6 +127,18 @@ class ModelLogger:
             self.errors.append(message)
             warnings.warn(message, RuntimeWarning, stacklevel=3)
 
+    def warn(self, message: str, step: int | None = None) -> None:
+        """One line saying what cannot be logged and how to enable it: a Python warning,
+        ``warnings``, and the text summary ``inspector/warnings`` (train run) that
+        ``inspector info`` prints. Each message once."""
+        if message in self.warnings:
+            return
+        self.warnings.append(message)
+        warnings.warn(f"Inspector: {message}", UserWarning, stacklevel=3)
+        step = self._warning_step if step is None else step
+        self.writer(TRAIN).text(P.TAG_WARNINGS, "\n".join(f"- {m}" for m in self.warnings),
+                                step)
+
     def flush(self) -> None:
         for w in self._writers.values():
             w.flush()
@@ -152,14 +151,14 @@ class ModelLogger:
 
     # ------------------------------------------------------------------ begin
     def start(self, step: int = 0, *, graphs: bool = True, snapshot: bool = True,
-              train_step=None, hparams: dict | None = None) -> None:
-        """Once, before training: choose the probe batch and log it; the op graphs (the
-        training step, ``train_step(x, y)`` if given, else Keras' ``train_step``; and
-        inference) and the layer graph; ``hparams`` (into the logdir itself); with
-        ``snapshot`` the weights, kernels and layer outputs before training, at ``step``."""
-        if self._validation_data is not None:
-            with self.guard("validation data"):
-                self.data = materialize(self._validation_data, self.eval_samples)
+              train_step=None, hparams: dict | None = None, defer_graphs: bool = False) -> None:
+        """Once, before training: choose the probe batch and log it; the layer graph; the op
+        graphs (the training step, ``train_step(x, y)`` if given, else Keras' ``train_step``;
+        and inference), traced now or, with ``defer_graphs``, on a background thread that
+        ``trace_graphs`` starts; ``hparams`` (into the logdir itself); with ``snapshot``
+        the weights, kernels and layer outputs before training, at ``step``."""
+        self._warning_step = self._graph_step = step
+        self._choose_data()
         if self.data is not None:
             self.probe = probes.select_probe(*self.data, size=self.probe_size)
             if not self.model.built:
@@ -169,11 +168,103 @@ class ModelLogger:
             with self.guard("probe"):
                 layer_summaries.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
         if graphs:
-            self.log_graphs(step, train_step)
+            specs = self.graph_specs()
+            if specs is None:
+                self.warn("op graphs: the model's input shape is unknown; build the model "
+                          "(keras.Input or model.build) or give fit arrays or a Dataset")
+            elif train_step is not None or not defer_graphs:
+                self.log_graphs(step, train_step, specs)
+            else:
+                self._tracer = graph_trace.GraphTracer(self.model, *specs)
         if hparams:
             self.log_hparams(hparams)
         if snapshot:
             self.log_model_state(step)
+        if graphs:  # after the snapshot: its probe pass saw the layer calls
+            self.log_layer_graph(step)
+
+    def _choose_data(self) -> None:
+        """The evaluation data: the validation data, else a sample of the training data."""
+        for source, run in ((self._validation_data, VALIDATION), (self._training_data, TRAIN)):
+            if source is None:
+                continue
+            try:
+                self.data = fit_data.sample(source, self.eval_samples,
+                                            consume=source is self._validation_data)
+            except fit_data.CannotSample as err:
+                self.warn(f"probe batch, gradients, layer outputs and evaluation: fit was "
+                          f"given {err}, which cannot be read without taking batches from "
+                          "training; pass validation_data= to fit or to Inspector")
+                continue
+            except Exception as err:  # noqa: BLE001 - logging must never stop training
+                self.warn(f"probe batch, gradients, layer outputs and evaluation: reading "
+                          f"the data failed ({type(err).__name__}: {err}); pass "
+                          "validation_data=(x, y) arrays to Inspector")
+                continue
+            if self.data is not None:
+                self.evaluation_run = run
+                break
+        if self.data is None:
+            if self._validation_data is None and self._training_data is None:
+                self.warn("probe batch, gradients, layer outputs and evaluation: no data; "
+                          "pass validation_data= to fit or to Inspector")
+            return
+        if self.evaluation_run == TRAIN:
+            self.warn(f"evaluation: fit has no validation data, so the first "
+                      f"{len(tf.nest.flatten(self.data[0])[0])} training samples are "
+                      "evaluated (train run); pass validation_data= or validation_split= "
+                      "to fit to evaluate held-out data")
+        if self.data[1] is None:
+            self.warn("gradients and evaluation: the data holds no targets; give fit "
+                      "(x, y) pairs or pass validation_data=(x, y) to Inspector")
+
+    def graph_specs(self) -> tuple[Any, Any] | None:
+        """``(x_spec, y_spec)`` the op graphs are traced for: the probe batch's, else the
+        training data's, else the model's own input signature (``y_spec`` may be None)."""
+        found = None
+        if self.probe is not None:
+            found = (probes.input_spec(self.probe.x),
+                     None if self.probe.y is None else probes.input_spec(self.probe.y))
+        for source in (self._validation_data, self._training_data):
+            if found is None or found[1] is None:
+                with contextlib.suppress(Exception):
+                    specs = fit_data.data_specs(source)
+                    if specs is not None and (found is None or specs[1] is not None):
+                        found = specs
+        if found is None or found[1] is None:
+            with contextlib.suppress(Exception):
+                specs = fit_data.model_specs(self.model)
+                if specs is not None and (found is None or specs[1] is not None):
+                    found = specs if found is None else (found[0], specs[1])
+        return found
+
+    def trace_graphs(self) -> None:
+        """Start tracing the op graphs deferred by ``start`` on a background thread (call
+        it once the model's optimizer is built, e.g. after the first training step)."""
+        if self._tracer is not None and self._tracer._thread is None:
+            self._tracer.start()
+
+    def collect_graphs(self, wait: bool = False) -> None:
+        """Write the op graphs traced in the background, if done (or ``wait``)."""
+        tracer = self._tracer
+        if tracer is None or (tracer._thread is None and not wait):
+            return
+        if tracer._thread is None:
+            tracer.start(background=False)
+        if not (wait or tracer.done):
+            return
+        graphs = tracer.result()
+        self._tracer = None
+        self._write_graphs(graphs, tracer.errors, self._graph_step)
+
+    def _write_graphs(self, graphs: dict, errors: list, step: int) -> None:
+        for part, err in errors:
+            with self.guard(part):
+                raise err
+        if graphs.get("train") is not None:
+            self.writer(TRAIN).graph_def(graphs["train"], step)
+        if graphs.get("inference") is not None:
+            self.writer(VALIDATION).graph_def(graphs["inference"], step)
 
     def log_hparams(self, values: dict) -> None:
         """The run's hyperparameters, as the hparams plugin's session start in the logdir
@@ -182,33 +273,42 @@ class ModelLogger:
         with self.guard("hparams"), SummaryWriter(self.logdir) as root:
             root.hparams(values)
 
-    def log_graphs(self, step: int = 0, train_step=None) -> None:
-        """The training-step op graph (train run), the inference op graph (validation run)
-        and the layer graph JSON (train run, tag ``keras``)."""
-        spec = probes.input_spec(self.probe.x) if self.probe is not None else None
-        y_spec = None
-        if self.probe is not None and self.probe.y is not None:
-            y_spec = probes.input_spec(self.probe.y)
-        if spec is not None and y_spec is not None:
+    def log_graphs(self, step: int = 0, train_step=None, specs=None) -> None:
+        """The training-step op graph (train run) and the inference op graph (validation
+        run), traced now for ``specs`` (default ``graph_specs()``)."""
+        specs = specs or self.graph_specs()
+        if specs is None:
+            return
+        spec, y_spec = specs
+        if train_step is not None and y_spec is not None:
             with self.guard("training-step graph"):
-                if train_step is not None:
-                    names = graph_trace.model_scope_names(self.model)
-                    gd = graph_trace.function_graph(train_step, spec, y_spec, layer_names=names)
-                elif getattr(self.model, "optimizer", None) is not None:
-                    gd = graph_trace.train_step_graph(self.model, spec, y_spec)
-                else:
-                    gd = None
-                if gd is not None:
-                    self.writer(TRAIN).graph_def(gd, step)
-        if spec is not None:
-            with self.guard("inference graph"):
-                self.writer(VALIDATION).graph_def(graph_trace.inference_graph(self.model, spec),
-                                                  step)
+                names = graph_trace.model_scope_names(self.model)
+                gd = graph_trace.function_graph(train_step, spec, y_spec, layer_names=names)
+                self.writer(TRAIN).graph_def(gd, step)
+            y_spec = None  # the custom step is the training step
+        tracer = graph_trace.GraphTracer(self.model, spec, y_spec)
+        tracer.start(background=False)
+        self._write_graphs(tracer.graphs, tracer.errors, step)
+
+    def log_layer_graph(self, step: int = 0) -> None:
+        """The layer graph JSON (train run, tag ``keras``). A subclassed model's layer calls
+        are those of the last probe pass (or of one pass over zeros of its input shape)."""
         with self.guard("layer graph"):
-            recorder = self.recorder()
-            calls = recorder.calls if recorder is not None else []
-            shape = tf.nest.flatten(spec)[0].shape.as_list() if spec is not None else None
-            text = graph_trace.layer_graph_json(self.model, calls, shape)
+            recorder = self._recorder
+            if recorder is None or not recorder.calls:
+                recorder = probes.LayerRecorder(self.model, [])
+            specs = None
+            if not recorder.calls and graph_trace.needs_calls(self.model):
+                specs = self.graph_specs()
+                if specs is not None:  # a subclassed model shows its layers when called
+                    recorder.run(tf.nest.map_structure(
+                        lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0]))
+            shape = None
+            if self.probe is not None:
+                shape = [None, *np.shape(tf.nest.flatten(self.probe.x)[0])[1:]]
+            elif specs is not None:
+                shape = tf.nest.flatten(specs[0])[0].shape.as_list()
+            text = graph_trace.layer_graph_json(self.model, recorder.calls, shape)
             self.writer(TRAIN).keras_model(text, step)
 
     # ------------------------------------------------------------------ curves
@@ -242,10 +342,9 @@ class ModelLogger:
 
     # ------------------------------------------------------------------ model state
     def recorder(self) -> probes.LayerRecorder | None:
-        """The probe batch's recorder, traced (its ``calls`` filled) on first use."""
+        """The probe batch's recorder (None without a probe batch)."""
         if self._recorder is None and self.probe is not None:
             self._recorder = probes.LayerRecorder(self.model, loss_fn=self.loss_fn)
-            self._probe_pass()
         return self._recorder
 
     def _probe_pass(self) -> probes.Recording | None:
@@ -253,17 +352,17 @@ class ModelLogger:
         recorder = self.recorder()
         if recorder is None:
             return None
-        if self.probe.y is None or "gradients" in self._disabled:
-            return probes.Recording(recorder(self.probe.x), float("nan"), [])
-        with self.guard("gradients"):
-            return recorder.record(self.probe.x, self.probe.y)
-        return probes.Recording(recorder(self.probe.x), float("nan"), [])
+        if self.probe.y is not None and "gradients" not in self._disabled:
+            with self.guard("gradients"):
+                return recorder.record(self.probe.x, self.probe.y)
+        return recorder.run(self.probe.x)
 
     def log_model_state(self, step: int, *, weights: bool = True, gradients: bool = True,
                         kernels: bool = True, outputs: bool = True,
                         feature_maps: bool = True) -> None:
         """Histograms of weights, of gradients and of layer outputs on the probe batch,
-        kernels, and feature maps, each as asked (one pass over the probe batch)."""
+        kernels, and feature maps (recurrent layers: hidden states and gates), each as
+        asked (one pass over the probe batch)."""
         w = self.writer(TRAIN)
         if weights:
             with self.guard("weights"):
@@ -276,6 +375,7 @@ class ModelLogger:
                 layer_summaries.log_kernels(w, self.model, step, self.max_kernel_values, shape)
         if not (gradients or outputs or feature_maps) or self.probe is None:
             return
+        seen = None
         with self.guard("layer outputs"):
             seen = self._probe_pass()
         if gradients and seen is not None and seen.gradients:
@@ -287,34 +387,74 @@ class ModelLogger:
                     w, self.model, seen.outputs, step, histograms=outputs,
                     feature_map_probes=self.feature_map_probes if feature_maps else 0,
                     max_values=self.max_feature_map_values, buckets=self.buckets)
+        if feature_maps and seen is not None and seen.recurrent_inputs:
+            with self.guard("recurrent states"):
+                layer_summaries.log_recurrent_states(
+                    w, self.model, seen.recurrent_inputs, step,
+                    feature_map_probes=self.feature_map_probes)
 
     # ------------------------------------------------------------------ evaluation
+    def output_names(self, count: int) -> list[str | None]:
+        """Names of the model's ``count`` outputs for evaluation tags: None for a single
+        output (the plain ``evaluation/...`` tags), else Keras' output names."""
+        if count <= 1:
+            return [None]
+        names = list(getattr(self.model, "output_names", None) or [])
+        return names if len(names) == count else [f"output_{i}" for i in range(count)]
+
+    def _targets(self, y, count: int) -> list:
+        """The targets ``y`` as one entry per flattened model output."""
+        if count <= 1:
+            return [tf.nest.flatten(y)[0] if isinstance(y, (dict, list, tuple)) else y]
+        if isinstance(y, dict):
+            names = self.output_names(count)
+            if all(n in y for n in names):
+                return [y[n] for n in names]
+        flat = tf.nest.flatten(y)
+        return flat if len(flat) == count else [None] * count
+
     def log_evaluation(self, step: int) -> evaluation.ClassificationReport | None:
-        """Evaluation of the validation data (validation run) and, from the same forward
-        pass, embeddings (train run)."""
+        """Evaluation of the validation data (validation run; the train run when it is a
+        training sample): per output, the classification summaries and each probe's
+        prediction; and, from the same forward pass, embeddings (train run). Returns the
+        (first output's) report."""
         if self.data is None or self.data[1] is None:
             return None
-        report = None
+        first = None
         with self.guard("evaluation"):
             if self._evaluator is None:
                 path = self._embedding_path() if self.embedding_layer else None
-                self._evaluator = probes.LayerRecorder(self.model, [path] if path else [],
-                                                       output=True)
+                self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
             x, y = self.data
-            found = self._evaluator(x, batch_size=PREDICT_BATCH)
-            report = evaluation.log_evaluation(self.writer(VALIDATION), y,
-                                               found[probes.LayerRecorder.OUTPUT], step,
-                                               self.class_names, pr_curves=self.pr_curves)
-            for path in self._evaluator.paths:
+            seen = self._evaluator.run(x, batch_size=PREDICT_BATCH)
+            count = len(seen.results)
+            w = self.writer(self.evaluation_run)
+            names = self.output_names(count)
+            for name, target, out in zip(names, self._targets(y, count), seen.results,
+                                         strict=True):
+                if target is None:
+                    continue
+                report = evaluation.log_evaluation(w, target, out, step, self.class_names,
+                                                   pr_curves=self.pr_curves, output=name)
+                first = report if first is None else first
+                if self.probe is not None and report is not None:
+                    idx = self.probe.indices
+                    evaluation.log_probe_predictions(w, np.asarray(target)[idx], out[idx],
+                                                     step, self.class_names, output=name)
+            labels = self._targets(y, count)[0]
+            for path, vectors in seen.outputs.items():
                 with self.guard("embeddings"):
-                    self.log_embeddings(step, path, found[path][: self.embedding_samples],
-                                        y[: self.embedding_samples])
-        return report
+                    self.log_embeddings(step, path, vectors[: self.embedding_samples],
+                                        None if labels is None else
+                                        np.asarray(labels)[: self.embedding_samples])
+        return first
 
     def _embedding_path(self) -> str | None:
         if self.embedding_layer != "auto":
             return self.embedding_layer
         recorder = self.recorder()
+        if recorder is not None and not recorder.calls:
+            recorder.run(self.probe.head(1))
         if recorder is None or not recorder.calls:
             return None
         last = recorder.calls[-1].path

@@ -1,9 +1,10 @@
-"""Looking inside a Keras 3 model: layer paths, the probe batch, and one traced pass that
+"""Looking inside a Keras 3 model: layer paths, the probe batch, and one eager pass that
 yields every layer's output, the loss and the gradients.
 
 A *layer path* names a layer by the names of the layers that contain it, below the model
 (``conv1``, ``block/inner``); every tag about a layer uses it. The probe batch is a small,
-fixed, class-stratified sample of the validation data, chosen once. What is seen is written
+fixed, class-stratified sample of the validation data (or, without any, of the first
+training samples), chosen once. What is seen is written
 by ``inspector.layer_summaries``.
 
 Imports TensorFlow and Keras; never changes the model (outputs and gradients are computed
@@ -12,7 +13,7 @@ in inference mode, so dropout is off and batch-norm statistics stay as they are)
 
 from __future__ import annotations
 
-import functools
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +27,11 @@ DENSE_BASES = frozenset({"Dense", "EinsumDense"})
 
 
 def layer_role(layer) -> str | None:
-    """"conv", "pool" or "dense" for the layers whose maps and kernels are shown, else None."""
+    """"conv", "pool", "dense" or "recurrent" for the layers whose maps (and, but for
+    recurrent layers, kernels) are shown, else None."""
     names = {cls.__name__ for cls in type(layer).__mro__}
+    if "RNN" in names:
+        return "recurrent"
     if names & CONV_BASES:
         return "conv"
     if names & POOL_BASES:
@@ -100,7 +104,7 @@ class Probe:
     nested inputs), ``y`` (targets or None) and where they came from in the data."""
 
     x: Any
-    y: np.ndarray | None
+    y: Any  # an array, nested arrays (several outputs) or None
     indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __len__(self) -> int:
@@ -129,9 +133,10 @@ def integer_labels(y) -> np.ndarray | None:
 def select_probe(x, y=None, size: int = 32) -> Probe:
     """``size`` samples of ``(x, y)`` taken in turn from each class (the first sample of
     every class, then the second, ...), so the first probes show different classes; without
-    class labels, the first ``size`` samples. Deterministic."""
+    class labels, the first ``size`` samples. Deterministic. ``y`` may be nested (several
+    outputs): the first target's classes decide."""
     n = len(tf.nest.flatten(x)[0])
-    labels = integer_labels(y)
+    labels = integer_labels(tf.nest.flatten(y)[0]) if y is not None else None
     if labels is None:
         idx = np.arange(min(size, n))
     else:
@@ -143,7 +148,8 @@ def select_probe(x, y=None, size: int = 32) -> Probe:
                 break
         idx = np.array(order[:size], np.int64)
     take = lambda a: np.asarray(a)[idx]  # noqa: E731
-    return Probe(tf.nest.map_structure(take, x), None if y is None else take(y), idx)
+    return Probe(tf.nest.map_structure(take, x),
+                 None if y is None else tf.nest.map_structure(take, y), idx)
 
 
 def input_spec(x) -> Any:
@@ -168,9 +174,14 @@ def as_batch(x) -> Any:
 # ------------------------------------------------------------------ layer outputs, gradients
 
 
+def is_recurrent(layer) -> bool:
+    """True for Keras' recurrent layers (SimpleRNN, LSTM, GRU and other ``RNN``s)."""
+    return any(cls.__name__ == "RNN" for cls in type(layer).__mro__)
+
+
 @dataclass
 class LayerCall:
-    """One layer call seen while tracing: the layer path, the paths of the layers whose
+    """One layer call seen while recording: the layer path, the paths of the layers whose
     outputs it took ("input" for the model's inputs) and its output shape."""
 
     path: str
@@ -178,30 +189,33 @@ class LayerCall:
     output_shape: list[int | None] | None
 
 
-def _outputs_of(recorder: LayerRecorder, x):
-    return recorder._trace(x)[0]
-
-
 @dataclass
 class Recording:
-    """What one ``LayerRecorder.record`` pass saw: layer outputs (float32, by layer path),
-    the loss and one gradient per trainable variable (dense, zeros where none flows)."""
+    """What one ``LayerRecorder`` pass saw: layer outputs (float32, by layer path), the
+    model's outputs (flattened, float32), the inputs of the recurrent layers (by path; what
+    ``inspector.recurrent`` replays), the loss and one gradient per trainable variable
+    (dense, zeros where none flows; empty without targets)."""
 
     outputs: dict[str, np.ndarray]
     loss: float
     gradients: list[np.ndarray]
+    results: list[np.ndarray] = field(default_factory=list)
+    recurrent_inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class LayerRecorder:
-    """The outputs of every layer (or of the ``paths`` given) for a batch, in one traced
+    """The outputs of every layer (or of the ``paths`` given) for a batch, in one eager
     pass; with ``record(x, y)`` also the loss and the gradients of the trainable variables.
 
     Keras 3 exposes no per-layer outputs for subclassed models, so the recorder wraps each
-    layer's ``call`` while a ``tf.function`` traces one forward pass, collects the outputs
-    and unwraps them again; later calls run the traced graph, with no wrapping at all. Layers
-    called inside control flow (RNN cells) are not recorded. ``calls`` lists what was seen.
-    The pass runs in inference mode; ``loss_fn(y_true, y_pred)`` defaults to the compiled
-    loss (``model.compute_loss``, regularization included).
+    layer's ``call`` for the duration of one forward pass (on this thread only: another
+    thread calling the model meanwhile sees the plain layers) and unwraps it again. The
+    pass runs eagerly: on a probe batch that costs a few milliseconds, where tracing a
+    ``tf.function`` would cost a second at the first epoch. Layers inside recurrent layers
+    (their cells, called once per time step) are not recorded; the recurrent layer's input
+    is kept instead. ``calls`` lists what the last pass saw. The pass runs in inference
+    mode; ``loss_fn(y_true, y_pred)`` defaults to the compiled loss (``model.compute_loss``,
+    regularization included).
     """
 
     OUTPUT = "<model output>"  # the key of the model's (first) output, with ``output=True``
@@ -210,72 +224,81 @@ class LayerRecorder:
                  loss_fn=None):
         self.model = model
         self.layers = layer_paths(model)
+        recurrent = [p for p, layer in self.layers.items() if is_recurrent(layer)]
+        self._inside = {p for p in self.layers if any(p.startswith(r + "/") for r in recurrent)}
+        self.recurrent = recurrent
         self.paths = list(self.layers) if paths is None else [p for p in paths if p in self.layers]
         self.output = output
         self.loss_fn = loss_fn
         self.calls: list[LayerCall] = []
-        self._outputs_fn = self._record_fn = None
 
     def __call__(self, x, batch_size: int | None = None) -> dict[str, np.ndarray]:
         """{layer path: output as float32 numpy} for the inputs ``x``, run ``batch_size``
         samples at a time if given."""
+        return self.run(x, batch_size).outputs
+
+    def run(self, x, batch_size: int | None = None) -> Recording:
+        """Layer outputs and model outputs (no loss, no gradients) for the inputs ``x``."""
         x = as_batch(x)
-        if self._outputs_fn is None:
-            # A partial, not a method or lambda: TensorFlow counts retracing per code
-            # object and would warn about every new recorder's first trace.
-            self._outputs_fn = tf.function(functools.partial(_outputs_of, self),
-                                           input_signature=[input_spec(x)])
         n = len(tf.nest.flatten(x)[0])
         step = batch_size or max(n, 1)
-        parts = [self._outputs_fn(tf.nest.map_structure(lambda a, i=i: a[i:i + step], x))
+        parts = [self._forward(tf.nest.map_structure(lambda a, i=i: a[i:i + step], x))
                  for i in range(0, max(n, 1), step)]
-        return {k: np.concatenate([np.asarray(p[k], np.float32) for p in parts])
-                for k in parts[0]}
+        join = lambda key: {k: np.concatenate([getattr(p, key)[k] for p in parts])  # noqa: E731
+                            for k in getattr(parts[0], key)}
+        results = [np.concatenate([p.results[i] for p in parts])
+                   for i in range(len(parts[0].results))]
+        return Recording(join("outputs"), float("nan"), [], results, join("recurrent_inputs"))
 
     def record(self, x, y) -> Recording:
-        """Layer outputs, loss and gradients for one batch ``(x, y)``."""
+        """Layer outputs, model outputs, loss and gradients for one batch ``(x, y)``."""
         x = as_batch(x)
-        if self._record_fn is None:
-            self._record_fn = tf.function(functools.partial(LayerRecorder._forward_backward,
-                                                            self),
-                                          input_signature=[input_spec(x), input_spec(y)])
-        outputs, loss, grads = self._record_fn(x, y)
-        return Recording({k: np.asarray(v, np.float32) for k, v in outputs.items()},
-                         float(loss), [np.asarray(g) for g in grads])
-
-    def _forward_backward(self, x, y):
         variables = list(self.model.trainable_variables)
         with tf.GradientTape() as tape:
-            outputs, y_pred = self._trace(x)
+            outputs, y_pred, inputs = self._trace(x)
             if self.loss_fn is None:
                 loss = self.model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
             else:
                 loss = self.loss_fn(y, y_pred)
             loss = tf.reduce_mean(loss)
         grads = tape.gradient(loss, variables)
-        return outputs, loss, [tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
-                               for g, v in zip(grads, variables, strict=True)]
+        grads = [np.zeros(v.shape, np.float32) if g is None else np.asarray(tf.convert_to_tensor(g))
+                 for g, v in zip(grads, variables, strict=True)]
+        return Recording(_numpy(outputs), float(loss), grads, _flat_numpy(y_pred),
+                         _numpy(inputs))
+
+    def _forward(self, x) -> Recording:
+        outputs, result, inputs = self._trace(x)
+        return Recording(_numpy(outputs), float("nan"), [], _flat_numpy(result), _numpy(inputs))
 
     def _trace(self, x):
-        graph = tf.compat.v1.get_default_graph()
+        owner = threading.get_ident()
         producers = {id(t): "input" for t in tf.nest.flatten(x)}
         found: dict[str, Any] = {}
+        inputs: dict[str, Any] = {}
         calls: list[LayerCall] = []
-        wanted = set(self.paths)
+        wanted = set(self.paths) - self._inside
+        recurrent = set(self.recurrent)
 
         def wrap(path, original):
             def call(*args, **kwargs):
                 out = original(*args, **kwargs)
+                if threading.get_ident() != owner:
+                    return out
                 tensors = [t for t in tf.nest.flatten(out) if tf.is_tensor(t)]
+                first = tensors[0] if tensors else None
+                if path in self._inside:
+                    return out
                 ins = [producers.get(id(t)) for t in tf.nest.flatten((args, kwargs))
                        if tf.is_tensor(t)]
-                first = tensors[0] if tensors else None
                 shape = first.shape.as_list() if first is not None else None
                 calls.append(LayerCall(path, [p for p in ins if p], shape))
                 for t in tensors:
                     producers[id(t)] = path
-                if path in wanted and path not in found and getattr(first, "graph", None) is graph:
+                if path in wanted and path not in found and first is not None:
                     found[path] = first
+                if path in recurrent and path not in inputs and args and tf.is_tensor(args[0]):
+                    inputs[path] = args[0]
                 return out
             return call
 
@@ -291,5 +314,13 @@ class LayerRecorder:
         self.calls = calls
         if self.output:
             found[self.OUTPUT] = tf.nest.flatten(result)[0]
-        outputs = {p: tf.cast(t, tf.float32) for p, t in found.items() if t.dtype.is_floating}
-        return outputs, result
+        outputs = {p: t for p, t in found.items() if t.dtype.is_floating}
+        return outputs, result, inputs
+
+
+def _numpy(tensors: dict) -> dict[str, np.ndarray]:
+    return {k: np.asarray(tf.cast(t, tf.float32)) for k, t in tensors.items()}
+
+
+def _flat_numpy(result) -> list[np.ndarray]:
+    return [np.asarray(tf.cast(t, tf.float32)) for t in tf.nest.flatten(result) if tf.is_tensor(t)]

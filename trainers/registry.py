@@ -46,6 +46,10 @@ TRAINER_MODULES: tuple[str, ...] = (
     "trainers.resnet",
     "trainers.inception",
     "trainers.transfer",
+    "trainers.autoencoder",
+    "trainers.rbm",
+    "trainers.rnn",
+    "trainers.lstm",
 )
 
 

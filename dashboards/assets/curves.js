@@ -12,7 +12,8 @@
   const decodedChunks = new WeakMap();
 
   function decode(b64, kind) {
-    if (!b64) return null;
+    // An empty series (a zoom holding no point of a run) is an empty array, not "absent".
+    if (b64 === undefined || b64 === null) return null;
     const bin = atob(b64);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -182,10 +183,60 @@
               marker: { size: 1, opacity: 0 }, name: "bounds" }];
   }
 
+  /* Steps are whole numbers: a short span gets one tick per step, never 0.2, 0.4 ... */
+  function integerTicks(axis, drawn) {
+    let lo = Infinity, hi = -Infinity;
+    for (const d of drawn) {
+      const s = d.a.s;
+      for (let i = 0; i < s.length; i++) {
+        if (!Number.isInteger(s[i])) return;
+        if (s[i] < lo) lo = s[i];
+        if (s[i] > hi) hi = s[i];
+      }
+    }
+    if (!(hi >= lo)) return;
+    axis.tickformat = "d";
+    if (hi - lo <= 10) Object.assign(axis, { tickmode: "linear", tick0: 0, dtick: 1 });
+  }
+
   function xValues(a, series, xmode, unit, tzShiftMs) {
     if (xmode === "relative") return Float64Array.from(a.w, (w) => w / unit.div);
     if (xmode === "wall") return Float64Array.from(a.w, (w) => (series.wall0 + w) * 1000 - tzShiftMs);
     return a.s;
+  }
+
+  /* What a line cannot show (dashboards/series.py edge_marks): each NaN or +-inf point as a
+   * marker at the plot's edge (top: +inf, bottom: -inf and NaN; hover says what and at which
+   * step), and, with "show superseded", the points a restarted run logged again, faint. */
+  function edgeMarks(drawn, xmode, unit, tzShiftMs, showSuperseded) {
+    const traces = [];
+    const xOf = (series, m) => xValues({ s: m.s, w: m.w }, series, xmode, unit, tzShiftMs);
+    const what = ["NaN", "+inf", "-inf"], symbol = ["x-thin-open", "triangle-up", "triangle-down"];
+    for (const d of drawn) {
+      const series = d.series, marks = series.marks;
+      if (!marks) continue;
+      const name = escapeHtml(series.name);
+      if (marks.nf) {
+        const nf = marks.nf, more = nf.n > nf.s.length ? ` (${nf.n} in all, some not marked)` : "";
+        traces.push({
+          type: "scatter", mode: "markers", x: Array.from(xOf(series, nf)), yaxis: "y2",
+          y: nf.k.map((k) => (k === 1 ? 0.985 : 0.015)), name: series.name + " non-finite",
+          marker: { color: series.color, size: 8, symbol: nf.k.map((k) => symbol[k]),
+                    line: { color: series.color, width: 1.5 } },
+          text: nf.k.map((k, i) => `${what[k]} at step ${nf.s[i]}`),
+          hovertemplate: `<b>${name}</b><br>%{text}${more}<extra></extra>` });
+      }
+      if (marks.sup && showSuperseded) {
+        traces.push({
+          type: "scatter", mode: "lines+markers", x: Array.from(xOf(series, marks.sup)),
+          y: marks.sup.v, name: series.name + " superseded", opacity: 0.3,
+          line: { color: series.color, width: 1, dash: "dot" },
+          marker: { color: series.color, size: 4 },
+          hovertemplate: `<b>${name}</b> superseded (logged again after a restart)` +
+                         "<br>%{x}<br>%{y:.5g}<extra></extra>" });
+      }
+    }
+    return traces;
   }
 
   function figure(data, smoothing, xmode, options) {
@@ -195,6 +246,10 @@
     const tzShiftMs = new Date().getTimezoneOffset() * 60000;
     const layout = {
       margin: { l: 52, r: 12, t: 8, b: 38 }, showlegend: false, hovermode: "closest",
+      // Below the plot, at most ~3 rows (then it scrolls), so many runs keep the plot large.
+      legend: { orientation: "h", x: 0, xanchor: "left", y: -0.16, yanchor: "top",
+                font: { size: 10 }, itemwidth: 20, tracegroupgap: 0, maxheight: 0.24,
+                bgcolor: "rgba(0,0,0,0)" },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
       modebar: { bgcolor: "rgba(0,0,0,0)", color: "#9aa3ae", activecolor: "#2f6fd0" },
       font: { family: "Inter, system-ui, sans-serif", size: 11, color: "#3c4450" },
@@ -231,20 +286,27 @@
       for (let i = 0; i < a.v.length; i++) yForRange.push(a.v[i]);
     }
     const traces = onCanvas ? hoverTraces(drawn).concat(boundsTrace(drawn, logy)) : [];
+    const labels = data.labels || {};
+    for (const d of drawn) d.label = labels[d.series.name] || d.series.name;
     if (!onCanvas) {
+      // The hover table (below) names every run at the cursor; Plotly's own hover is off and
+      // the legend names each line (click to hide one, double-click to isolate it).
+      layout.hovermode = false;
+      layout.showlegend = true;
       for (const d of drawn) {
         const { series, a, x } = d, color = series.color, name = series.name;
-        const hover = `<b>${escapeHtml(name)}</b><br>%{x}<br>`;
+        const hover = `<b>${escapeHtml(d.label)}</b><br>%{x}<br>`;
         const dots = a.v.length === 1 ? "lines+markers" : "lines";  // one point: still seen
         if (series.kind === "group" && a.lo) {
           traces.push({ type: type, x: x, y: a.lo, mode: "lines", line: { width: 0 },
-                        hoverinfo: "skip", name: name });
+                        hoverinfo: "skip", name: name, legendgroup: name, showlegend: false });
           traces.push({ type: type, x: x, y: a.hi, mode: "lines", line: { width: 0 },
                         fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip",
-                        name: name });
+                        name: name, legendgroup: name, showlegend: false });
         }
         traces.push({
-          type: type, x: d.rawX, y: d.rawY, mode: smooth ? "lines" : dots, name: name,
+          type: type, x: d.rawX, y: d.rawY, mode: smooth ? "lines" : dots,
+          name: smooth ? name : d.label, legendgroup: name, showlegend: !smooth,
           line: { color: color, width: smooth ? 1 : 1.5 }, opacity: smooth ? 0.28 : 1,
           marker: { color: color, size: 6 },
           hoverinfo: smooth ? "skip" : undefined,
@@ -252,14 +314,21 @@
         });
         if (smooth) {
           traces.push({
-            type: type, x: x, y: d.sy, mode: dots, name: name, marker: { color: color, size: 6 },
+            type: type, x: x, y: d.sy, mode: dots, name: d.label, legendgroup: name,
+            showlegend: true, marker: { color: color, size: 6 },
             line: { color: color, width: 1.8 }, customdata: a.v,
             hovertemplate: hover + "smoothed %{y:.5g}<br>value %{customdata:.5g}<extra></extra>",
           });
         }
       }
     }
+    const marks = edgeMarks(drawn, xmode, unit, tzShiftMs, options.indexOf("superseded") >= 0);
+    if (marks.length) {
+      for (const t of marks) traces.push(t);
+      layout.yaxis2 = { overlaying: "y", range: [0, 1], visible: false, fixedrange: true };
+    }
     if (xmode === "wall") layout.xaxis.type = "date";
+    if (xmode === "step") integerTicks(layout.xaxis, drawn);
     layout.xaxis.title = { text: xmode === "step" ? "step" : xmode === "relative"
                              ? `relative time (${unit.name})` : "wall time",
                            standoff: 4, font: { size: 10, color: "#8a93a0" } };
@@ -422,7 +491,136 @@
     if (!gd || gd.__linesHooked || !gd.on) return;
     gd.__linesHooked = true;
     gd.on("plotly_afterplot", () => redrawCard(gd));
-    gd.on("plotly_relayouting", () => redrawCard(gd));  // follow a pan while it happens
+    gd.on("plotly_relayouting", () => { redrawCard(gd); hideHover(gd); });  // follow a pan
+    gd.addEventListener("mousemove", (e) => queueHover(gd, e));
+    gd.addEventListener("mouseleave", () => hideHover(gd));
+  }
+
+  /* ---- the hover table ---------------------------------------------------------------
+   * Like TensorBoard's: at the cursor's x, every visible run's point nearest to it (its
+   * smoothed value, value and step), sorted by the value shown, largest first. Plotly's own
+   * hover only names traces near the cursor, and the lines of a canvas card are no traces.
+   * A vertical guide marks the cursor's x; lines hidden from the legend are left out. */
+  const hoverByTag = new Map();  // tag -> { drawn, weight, smoothed: Map }
+  const HOVER_ROWS = 40;
+  let hoverBox = null, hoverFrame = 0, hoverEvent = null;
+
+  function nearestIndex(xs, x) {  // xs ascending (steps and wall times are)
+    let lo = 0, hi = xs.length - 1;
+    if (hi < 0) return -1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (xs[mid] < x) lo = mid; else hi = mid;
+    }
+    return Math.abs(xs[lo] - x) <= Math.abs(xs[hi] - x) ? lo : hi;
+  }
+
+  function formatValue(v) {
+    if (v === undefined || v === null) return "";
+    if (!Number.isFinite(v)) return String(v);
+    const a = Math.abs(v);
+    return a !== 0 && (a >= 1e6 || a < 1e-4) ? v.toExponential(3) : String(+v.toPrecision(5));
+  }
+
+  function smoothedOf(rec, d) {
+    if (!(rec.weight > 0)) return null;
+    if (d.sy) return d.sy;
+    let sy = rec.smoothed.get(d);
+    if (!sy) { sy = ema(d.base, rec.weight, d.counts); rec.smoothed.set(d, sy); }
+    return sy;
+  }
+
+  /* Rows of the hover table at x (an x-axis value) for one card; pure apart from caching. */
+  function hoverRows(rec, x, hidden) {
+    const rows = [];
+    for (const d of rec.drawn) {
+      if (hidden.has(d.series.name)) continue;
+      const i = nearestIndex(d.x, x);
+      if (i < 0) continue;
+      const sy = smoothedOf(rec, d);
+      rows.push({ run: d.series.name, label: d.label || d.series.name, color: d.series.color,
+                  step: d.a.s[i], value: d.a.v[i], smoothed: sy ? sy[i] : null });
+    }
+    const key = (r) => (Number.isFinite(r.smoothed) ? r.smoothed : r.value);
+    rows.sort((p, q) => {
+      const a = key(p), b = key(q);
+      if (!Number.isFinite(a)) return Number.isFinite(b) ? 1 : 0;
+      if (!Number.isFinite(b)) return -1;
+      return b - a;
+    });
+    return rows;
+  }
+
+  function hiddenRuns(gd) {
+    const hidden = new Set();
+    for (const t of gd._fullData || []) {
+      if (t.visible === "legendonly" && t.legendgroup) hidden.add(t.legendgroup);
+    }
+    return hidden;
+  }
+
+  function queueHover(gd, e) {
+    hoverEvent = [gd, e.clientX, e.clientY];
+    if (!hoverFrame) hoverFrame = requestAnimationFrame(showHover);
+  }
+
+  function hideHover(gd) {
+    if (hoverBox) hoverBox.style.display = "none";
+    if (gd && gd.__guide) gd.__guide.style.display = "none";
+  }
+
+  function showHover() {
+    hoverFrame = 0;
+    const [gd, cx, cy] = hoverEvent;
+    const tag = tagOf(gd), rec = tag === null ? null : hoverByTag.get(tag);
+    const fl = gd._fullLayout;
+    if (!rec || !fl || !fl.xaxis || !fl.xaxis.p2c) {
+      hideHover(gd); return;
+    }
+    const xa = fl.xaxis, ya = fl.yaxis, box = gd.getBoundingClientRect();
+    const px = cx - box.left - xa._offset, py = cy - box.top - ya._offset;
+    if (px < 0 || px > xa._length || py < 0 || py > ya._length) { hideHover(gd); return; }
+    const rows = hoverRows(rec, xa.p2c(px), hiddenRuns(gd));
+    if (!rows.length) { hideHover(gd); return; }
+    showGuide(gd, xa._offset + px, ya);
+    renderTable(rows, rec.weight > 0, cx, cy);
+  }
+
+  function showGuide(gd, left, ya) {
+    let guide = gd.__guide;
+    if (!guide || !guide.isConnected) {
+      guide = gd.__guide = document.createElement("div");
+      guide.className = "curve-guide";
+      if (getComputedStyle(gd).position === "static") gd.style.position = "relative";
+      gd.appendChild(guide);
+    }
+    Object.assign(guide.style, { display: "block", left: left + "px", top: ya._offset + "px",
+                                 height: ya._length + "px" });
+  }
+
+  function renderTable(rows, smoothed, cx, cy) {
+    if (!hoverBox || !hoverBox.isConnected) {
+      hoverBox = document.createElement("div");
+      hoverBox.className = "curve-hover";
+      document.body.appendChild(hoverBox);
+    }
+    const head = `<tr><th></th><th>Run</th>${smoothed ? "<th>Smoothed</th>" : ""}` +
+                 "<th>Value</th><th>Step</th></tr>";
+    const body = rows.slice(0, HOVER_ROWS).map((r) =>
+      `<tr title="${escapeHtml(r.run).replace(/"/g, "&quot;")}">` +
+      `<td><span class="swatch" style="background:${r.color}"></span></td>` +
+      `<td class="run">${escapeHtml(r.label)}</td>` +
+      (smoothed ? `<td class="num">${formatValue(r.smoothed)}</td>` : "") +
+      `<td class="num">${formatValue(r.value)}</td><td class="num">${r.step}</td></tr>`);
+    const more = rows.length > HOVER_ROWS
+      ? `<tr><td></td><td class="more" colspan="4">… ${rows.length - HOVER_ROWS} more runs</td></tr>`
+      : "";
+    hoverBox.innerHTML = `<table><thead>${head}</thead><tbody>${body.join("")}${more}</tbody></table>`;
+    hoverBox.style.display = "block";
+    const w = hoverBox.offsetWidth, h = hoverBox.offsetHeight;
+    const left = cx + 16 + w > window.innerWidth ? Math.max(4, cx - 16 - w) : cx + 16;
+    const top = Math.max(4, Math.min(cy + 16, window.innerHeight - h - 4));
+    Object.assign(hoverBox.style, { left: left + "px", top: top + "px" });
   }
 
   function hookWhenPlotted(tag, tries) {  // the graph of a new card may not be plotted yet
@@ -514,6 +712,8 @@
         triggered[0] === "curves-smoothing.value" && gd && gd.__lines) {
       // A canvas card's figure does not depend on the smoothing: repaint the lines only.
       st.weight = smoothing;
+      const rec = hoverByTag.get(tag);
+      if (rec) { rec.weight = smoothing; rec.smoothed = new Map(); }
       drawLines(gd, st);
       const no = window.dash_clientside.no_update;
       return [no, no];
@@ -522,6 +722,8 @@
     const view = fig.view || { unit: 1, tz: 0 };
     view.zoomed = !!(data && data.range);
     if (tag !== null) {
+      if (fig.drawn) hoverByTag.set(tag, { drawn: fig.drawn, weight: smoothing, smoothed: new Map() });
+      else hoverByTag.delete(tag);
       if (fig.canvas) {
         canvasCards.set(tag, canvasState(fig.drawn, smoothing, data));
         drawnByTag.delete(tag);
@@ -538,11 +740,23 @@
     return [fig, view];
   }
 
-  window.inspectorCurves = { ema: ema, figure: figure, decode: decode, preview: preview };
+  window.inspectorCurves = { ema: ema, figure: figure, decode: decode, preview: preview,
+                             hoverRows: hoverRows, hoverByTag: hoverByTag };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     curves: {
       figure: figureCallback,
       preview: preview,
+      smoothingText: function (value, dragValue) {
+        const ctx = window.dash_clientside.callback_context;
+        const dragged = ctx && ctx.triggered && ctx.triggered.some(
+          (t) => t.prop_id === "curves-smoothing.drag_value");
+        const w = dragged && dragValue !== null && dragValue !== undefined ? dragValue : value;
+        return w === undefined || w === null ? "" : Number(w).toFixed(2);
+      },
+      aggControls: function (mode) {  // each grouping control shows only where it applies
+        const show = (on) => (on ? {} : { display: "none" });
+        return [show(mode === "regex"), show(mode === "hparam"), show(mode && mode !== "none")];
+      },
       agg: function (mode, regex, hparam, band) {
         return { mode: mode || "none", regex: regex || "", hparam: hparam || "",
                  band: band || "minmax" };

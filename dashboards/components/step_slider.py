@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboards import state
 from dashboards.components.tag_cards import CardKey, TagCards
+from inspector.store import UnknownSeries
 
 
 def _id(prefix: str, part: str, run, tag) -> dict:
@@ -36,11 +37,20 @@ def _marks(steps: list[int]) -> dict:
         {0: str(steps[0])}
 
 
+def _steps(kind: str, run: str, tag: str) -> list[int]:
+    """The steps of a card's series; [] once its run or tag vanished from the logdir (the
+    card is dropped at the next run-list update)."""
+    try:
+        return [p.step for p in state.store().series(kind, run, tag)]
+    except UnknownSeries:
+        return []
+
+
 def step_body(prefix: str, kind: str, render: Callable[[str, str, int], list],
               key: CardKey) -> list:
     """A card's body for (run, tag): the last step shown, a slider over all steps."""
     run, tag = key.run, key.tag
-    steps = [p.step for p in state.store().series(kind, run, tag)]
+    steps = _steps(kind, run, tag)
     last = max(len(steps) - 1, 0)
     slider = dcc.Slider(id=_id(prefix, "slider", run, tag), min=0, max=last, step=1,
                         value=last, marks=_marks(steps), updatemode="mouseup",
@@ -110,8 +120,7 @@ class StepCards(TagCards):
                     for part in out:
                         part.append(dash.no_update)
                     continue
-                steps = [p.step for p in state.store().series(kind, ident["run"],
-                                                              ident["tag"])]
+                steps = _steps(kind, ident["run"], ident["tag"])
                 new_top = max(len(steps) - 1, 0)
                 out[0].append(new_top)
                 out[1].append(_marks(steps))

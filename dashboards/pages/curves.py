@@ -87,7 +87,8 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
                                 {"label": "Wall", "value": "wall"}]),
         dcc.Checklist(id="curves-options", value=[], inline=True, className="toggles",
                       options=[{"label": "Log y", "value": "logy"},
-                               {"label": "Ignore outliers", "value": "outliers"}]),
+                               {"label": "Ignore outliers", "value": "outliers"},
+                               {"label": "Show superseded", "value": "superseded"}]),
         html.Div(className="control agg", children=[
             html.Span("Group runs", className="muted"),
             dcc.RadioItems(id="curves-agg-mode", value="none", inline=True,
@@ -118,6 +119,11 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
     ])
 
 
+def step_ranges(relayout, view, runs: list[str], tag: str, xmode: str):
+    """``curves_data.step_ranges`` on the served store: per-run step windows of a zoom."""
+    return data.step_ranges(state.store(), relayout, view, runs, tag, xmode)
+
+
 def card_data(relayout, xmode, view, runs, viewport, agg, graph_id):
     """A loaded card's payload again when it is zoomed, or switched to another x axis while
     zoomed (the first payload comes with the card, ``render``)."""
@@ -129,7 +135,7 @@ def card_data(relayout, xmode, view, runs, viewport, agg, graph_id):
         raise PreventUpdate
     store, tag, runs = state.store(), graph_id["tag"], runs or []
     px = int((viewport or {}).get("px") or DEFAULT_MAX_POINTS)
-    ranges = data.step_ranges(store, relayout, view, runs, tag, xmode) if zoom_request else None
+    ranges = step_ranges(relayout, view, runs, tag, xmode) if zoom_request else None
     payload, meta = data.card_payload(store, tag, runs, agg, px, ranges,
                                       colors=state.run_colors(runs))
     return payload, meta, data.info_text(meta)
@@ -162,9 +168,14 @@ def register(app: dash.Dash) -> None:
     CARDS.register(app)
     one, every = CARDS.id, lambda part: {**CARDS.id(part), "tag": dash.ALL, "run": dash.ALL,
                                           "build": dash.ALL}
-    app.clientside_callback(
-        "(w) => (w === undefined || w === null) ? '' : Number(w).toFixed(2)",
-        Output("curves-smoothing-value", "children"), Input("curves-smoothing", "value"))
+    app.clientside_callback(  # the number follows the slider while it is dragged
+        dash.ClientsideFunction("curves", "smoothingText"),
+        Output("curves-smoothing-value", "children"), Input("curves-smoothing", "value"),
+        Input("curves-smoothing", "drag_value"))
+    app.clientside_callback(  # each grouping control shows only where it applies
+        dash.ClientsideFunction("curves", "aggControls"),
+        Output("curves-agg-regex", "style"), Output("curves-agg-hparam", "style"),
+        Output("curves-agg-band", "style"), Input("curves-agg-mode", "value"))
     app.clientside_callback(
         dash.ClientsideFunction("curves", "agg"), Output("curves-agg", "data"),
         Input("curves-agg-mode", "value"), Input("curves-agg-regex", "value"),

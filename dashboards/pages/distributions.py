@@ -13,7 +13,13 @@ from dash import dcc, html
 
 from dashboards import state
 from dashboards.components.tag_cards import CardKey, TagCards
-from dashboards.histograms import percentile_table, pick_steps, rebin, shared_edges
+from dashboards.histograms import (
+    nonfinite_count,
+    percentile_table,
+    pick_steps,
+    rebin,
+    shared_edges,
+)
 from inspector.events import plugins as P
 
 dash.register_page(__name__, path="/distributions", name="Distributions",
@@ -72,7 +78,8 @@ def _mix(color: str, t: float) -> str:
 
 
 def figure(run: str, tag: str, view: str) -> dict:
-    points = state.store().series(P.KIND_HISTOGRAMS, run, tag)
+    points = state.store().series(P.KIND_HISTOGRAMS, run, tag) \
+        if state.store().has(P.KIND_HISTOGRAMS, run, tag) else []  # vanished: an empty card
     color = state.run_color(run)
     layout = _base_layout(color)
     if not points:
@@ -103,6 +110,13 @@ def _percentile_traces(steps: list[int], table: np.ndarray, color: str) -> list[
     return traces
 
 
+def _nonfinite_note(buckets: np.ndarray) -> str:
+    """Hover text for a step whose buckets hold NaN or infinite edges (left out of the
+    shared bins, so they cannot blank the other steps)."""
+    n = nonfinite_count(buckets)
+    return f"<br>+ {n:g} values at NaN/±inf edges, not drawn" if n else ""
+
+
 def _stacked(steps: list[int], hists: list[np.ndarray], color: str, layout: dict,
              offset: bool) -> dict:
     chosen = pick_steps(len(hists), MAX_STACKED)
@@ -122,7 +136,7 @@ def _stacked(steps: list[int], hists: list[np.ndarray], color: str, layout: dict
             "line": {"color": shade, "width": 1.2, "shape": "spline", "smoothing": 0.4},
             "customdata": counts[j].tolist(),
             "hovertemplate": f"step {steps[i]}<br>x %{{x:.4g}}<br>count %{{customdata:.4g}}"
-                             "<extra></extra>"})
+                             f"{_nonfinite_note(hists[i])}<extra></extra>"})
         if offset:
             traces[-1].update(fill="toself", fillcolor="rgba(255,255,255,0.85)",
                               x=[centers[0], *centers.tolist(), centers[-1]],

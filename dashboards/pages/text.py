@@ -37,7 +37,8 @@ def to_markdown(value) -> str:
 
 
 def render(run: str, tag: str, index: int) -> list:
-    points = state.store().series(P.KIND_TEXT, run, tag)
+    points = state.store().series(P.KIND_TEXT, run, tag) \
+        if state.store().has(P.KIND_TEXT, run, tag) else []  # vanished: an empty card
     if not points:
         return [html.Div("No text.", className="muted")]
     point = points[min(index, len(points) - 1)]

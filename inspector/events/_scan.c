@@ -142,9 +142,10 @@ static inline int read_sub(cursor *c, cursor *sub) {
 
 static const char SCALARS_PLUGIN[] = "scalars";
 
-/* 1 if this SummaryMetadata names the scalars plugin, 0 if not, -1 if malformed. */
+/* 1 if this SummaryMetadata names the scalars plugin, 0 if it names another plugin, 2 if it
+ * names none (the value's kind is then its tag's first metadata's), -1 if malformed. */
 static int metadata_is_scalars(cursor m) {
-    int found = 0;
+    int found = 2;
     while (m.p < m.end) {
         uint64_t key;
         if (read_varint(&m, &key) < 0) return -1;
@@ -158,8 +159,11 @@ static int metadata_is_scalars(cursor m) {
                 if ((k2 >> 3) == 1 && (k2 & 7) == 2) {
                     cursor name;
                     if (read_sub(&pd, &name) < 0) return -1;
-                    found = (name.end - name.p == (ptrdiff_t)(sizeof(SCALARS_PLUGIN) - 1) &&
-                             memcmp(name.p, SCALARS_PLUGIN, sizeof(SCALARS_PLUGIN) - 1) == 0);
+                    if (name.end == name.p)
+                        found = 2;
+                    else
+                        found = (name.end - name.p == (ptrdiff_t)(sizeof(SCALARS_PLUGIN) - 1) &&
+                                 memcmp(name.p, SCALARS_PLUGIN, sizeof(SCALARS_PLUGIN) - 1) == 0);
                 } else if (skip_field(&pd, (int)(k2 & 7)) < 0) {
                     return -1;
                 }
@@ -254,7 +258,14 @@ typedef struct {
     int64_t tag_offset;
     int64_t tag_length;
     int64_t record_offset; /* of the event payload, to order points across code paths */
+    int32_t record_length; /* of the event payload, to hand it to Python if need be */
+    int32_t flags;         /* POINT_NEEDS_KIND: a tensor without metadata (see value_scalar) */
 } scalar_point;
+
+/* A rank-0 float tensor whose value names no plugin (TF1's FileWriter writes a tag's
+ * metadata on its first value only): a scalar if the tag's first metadata says so, which only
+ * Python knows. */
+#define POINT_NEEDS_KIND 1
 
 typedef struct {
     char *data;
@@ -283,7 +294,7 @@ static inline uint64_t fnv1a(const uint8_t *p, size_t n) {
 
 /* Walks one Summary.Value. Returns 1 and fills pt if it is a plain scalar, 0 otherwise. */
 static int value_scalar(cursor v, const uint8_t *base, scalar_point *pt) {
-    int have_tag = 0, have_simple = 0, have_tensor = 0, is_scalar_plugin = 0;
+    int have_tag = 0, have_simple = 0, have_tensor = 0, is_scalar_plugin = 2;
     double value = 0.0;
     while (v.p < v.end) {
         uint64_t key;
@@ -320,7 +331,8 @@ static int value_scalar(cursor v, const uint8_t *base, scalar_point *pt) {
         }
     }
     if (!have_tag || have_simple + have_tensor != 1) return 0;
-    if (have_tensor && !is_scalar_plugin) return 0;
+    if (have_tensor && is_scalar_plugin == 0) return 0;
+    pt->flags = (have_tensor && is_scalar_plugin == 2) ? POINT_NEEDS_KIND : 0;
     pt->value = value;
     return 1;
 }
@@ -349,7 +361,7 @@ static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbu
             return 0;
         }
     }
-    if (summary.p == NULL) return 0;
+    if (summary.p == NULL || n > INT32_MAX) return 0;
     size_t mark = out->len;
     int count = 0;
     while (summary.p < summary.end) {
@@ -364,6 +376,7 @@ static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbu
         pt.step = (int64_t)step;
         pt.wall_time = wall;
         pt.record_offset = p - base;
+        pt.record_length = (int32_t)n;
         if (!value_scalar(v, base, &pt)) {
             out->len = mark;
             return 0;
@@ -376,6 +389,219 @@ static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbu
         return 0;
     }
     return 1;
+}
+
+/* ---------------------------------------------------------------- tensor events */
+
+/* One event of a single tensor value (a histogram, a kernel, a generic tensor...), indexed
+ * without decoding: Python keeps the TensorProto bytes and converts them when shown. Only
+ * tensors whose values are all in tensor_content, of a numeric dtype, with a shape that
+ * matches the content's length are indexed (so converting them later cannot fail); any other
+ * event goes to Python's protobuf as before. */
+typedef struct {
+    int64_t step;
+    double wall_time;
+    uint64_t tag_hash;
+    int64_t tag_offset;
+    int64_t record_offset;
+    int64_t tensor_offset;  /* of the serialized TensorProto */
+    int64_t plugin_offset;  /* of the metadata's plugin name; -1: the value has no metadata */
+    int64_t content_offset; /* of the metadata's plugin content; -1: none */
+    int64_t elements;
+    int64_t dim0, dim1;
+    int32_t tag_length, record_length, tensor_length, plugin_length, content_length;
+    int32_t rank, dtype, pad;
+} tensor_entry;
+
+#define MAX_ELEMENTS (1LL << 28) /* inspector/events/tensors.py MAX_ELEMENTS */
+
+/* Bytes per element of the numeric dtypes TensorProto.tensor_content may hold; 0: not one
+ * (strings, bfloat16, resources, variants: Python decodes those). */
+static int dtype_size(uint64_t dtype) {
+    switch (dtype) {
+    case 1: return 4;  /* float */
+    case 2: return 8;  /* double */
+    case 3: return 4;  /* int32 */
+    case 4: return 1;  /* uint8 */
+    case 5: return 2;  /* int16 */
+    case 6: return 1;  /* int8 */
+    case 8: return 8;  /* complex64 */
+    case 9: return 8;  /* int64 */
+    case 10: return 1; /* bool */
+    case 17: return 2; /* uint16 */
+    case 18: return 16; /* complex128 */
+    case 19: return 2; /* half */
+    case 22: return 4; /* uint32 */
+    case 23: return 8; /* uint64 */
+    default: return 0;
+    }
+}
+
+/* 1 if the TensorProto in t is indexable (see above), filling e's shape fields. */
+static int tensor_check(cursor t, tensor_entry *e) {
+    uint64_t dtype = 0;
+    int64_t elements = 1;
+    int rank = 0;
+    int64_t dims[2] = {0, 0};
+    size_t content_len = 0;
+    int have_content = 0;
+    while (t.p < t.end) {
+        uint64_t key;
+        if (read_varint(&t, &key) < 0) return 0;
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (field == 1 && wire == 0) {
+            if (read_varint(&t, &dtype) < 0) return 0;
+        } else if (field == 2 && wire == 2) {
+            cursor shape;
+            if (read_sub(&t, &shape) < 0) return 0;
+            while (shape.p < shape.end) {
+                uint64_t k2;
+                if (read_varint(&shape, &k2) < 0) return 0;
+                if ((k2 >> 3) == 2 && (k2 & 7) == 2) {
+                    cursor dim;
+                    uint64_t size = 0;
+                    if (read_sub(&shape, &dim) < 0) return 0;
+                    while (dim.p < dim.end) {
+                        uint64_t k3;
+                        if (read_varint(&dim, &k3) < 0) return 0;
+                        if ((k3 >> 3) == 1 && (k3 & 7) == 0) {
+                            if (read_varint(&dim, &size) < 0) return 0;
+                        } else if (skip_field(&dim, (int)(k3 & 7)) < 0) {
+                            return 0;
+                        }
+                    }
+                    if (size > (uint64_t)MAX_ELEMENTS) return 0; /* negative too */
+                    if (rank < 2) dims[rank] = (int64_t)size;
+                    rank++;
+                    elements *= (int64_t)size;
+                    if (elements > MAX_ELEMENTS) return 0;
+                } else if ((k2 >> 3) == 3) {
+                    return 0; /* unknown_rank */
+                } else if (skip_field(&shape, (int)(k2 & 7)) < 0) {
+                    return 0;
+                }
+            }
+        } else if (field == 3 && wire == 0) {
+            uint64_t version;
+            if (read_varint(&t, &version) < 0) return 0;
+        } else if (field == 4 && wire == 2) {
+            cursor body;
+            if (read_sub(&t, &body) < 0) return 0;
+            content_len = (size_t)(body.end - body.p);
+            have_content = content_len > 0;
+        } else {
+            return 0; /* values in repeated fields, strings, or something new */
+        }
+    }
+    int size = dtype_size(dtype);
+    if (!size) return 0;
+    if (have_content ? (uint64_t)content_len != (uint64_t)elements * (uint64_t)size
+                     : elements != 0)
+        return 0;
+    e->elements = elements;
+    e->rank = rank;
+    e->dim0 = dims[0];
+    e->dim1 = dims[1];
+    e->dtype = (int32_t)dtype;
+    return 1;
+}
+
+/* Fills e's plugin name and content from a SummaryMetadata; 0 if malformed. */
+static int metadata_plugin(cursor m, const uint8_t *base, tensor_entry *e) {
+    e->plugin_offset = m.p - base; /* metadata present, plugin name empty until found */
+    e->plugin_length = 0;
+    while (m.p < m.end) {
+        uint64_t key;
+        if (read_varint(&m, &key) < 0) return 0;
+        if ((key >> 3) == 1 && (key & 7) == 2) {
+            cursor pd;
+            if (read_sub(&m, &pd) < 0) return 0;
+            while (pd.p < pd.end) {
+                uint64_t k2;
+                if (read_varint(&pd, &k2) < 0) return 0;
+                if ((k2 & 7) == 2 && ((k2 >> 3) == 1 || (k2 >> 3) == 2)) {
+                    cursor body;
+                    if (read_sub(&pd, &body) < 0 || body.end - body.p > INT32_MAX) return 0;
+                    if ((k2 >> 3) == 1) {
+                        e->plugin_offset = body.p - base;
+                        e->plugin_length = (int32_t)(body.end - body.p);
+                    } else {
+                        e->content_offset = body.p - base;
+                        e->content_length = (int32_t)(body.end - body.p);
+                    }
+                } else if (skip_field(&pd, (int)(k2 & 7)) < 0) {
+                    return 0;
+                }
+            }
+        } else if (skip_field(&m, (int)(key & 7)) < 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Indexes an Event holding one tensor value; 1 if appended, 0 if Python must decode it,
+ * -1: no memory. */
+static int event_tensor(const uint8_t *p, size_t n, const uint8_t *base, growbuf *out) {
+    cursor c = {p, p + n}, summary = {NULL, NULL};
+    double wall = 0.0;
+    uint64_t step = 0;
+    if (n > INT32_MAX) return 0;
+    while (c.p < c.end) {
+        uint64_t key;
+        if (read_varint(&c, &key) < 0) return 0;
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (field == 1 && wire == 1) {
+            if (c.end - c.p < 8) return 0;
+            memcpy(&wall, c.p, 8);
+            c.p += 8;
+        } else if (field == 2 && wire == 0) {
+            if (read_varint(&c, &step) < 0) return 0;
+        } else if (field == 5 && wire == 2) {
+            if (summary.p != NULL || read_sub(&c, &summary) < 0) return 0;
+        } else if (field == 10 && wire == 2) {
+            if (skip_field(&c, wire) < 0) return 0;
+        } else {
+            return 0;
+        }
+    }
+    uint64_t key;
+    cursor v;
+    if (summary.p == NULL || read_varint(&summary, &key) < 0 || key != ((1 << 3) | 2) ||
+        read_sub(&summary, &v) < 0 || summary.p != summary.end)
+        return 0; /* not exactly one value */
+    tensor_entry e;
+    memset(&e, 0, sizeof e);
+    e.plugin_offset = e.content_offset = -1;
+    int have_tag = 0, have_tensor = 0;
+    while (v.p < v.end) {
+        if (read_varint(&v, &key) < 0) return 0;
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        cursor sub;
+        if (wire != 2 || read_sub(&v, &sub) < 0) return 0;
+        if (field == 1) {
+            if (sub.end - sub.p > INT32_MAX) return 0;
+            e.tag_offset = sub.p - base;
+            e.tag_length = (int32_t)(sub.end - sub.p);
+            e.tag_hash = fnv1a(sub.p, (size_t)(sub.end - sub.p));
+            have_tag = sub.end > sub.p;
+        } else if (field == 8) {
+            if (sub.end - sub.p > INT32_MAX || !tensor_check(sub, &e)) return 0;
+            e.tensor_offset = sub.p - base;
+            e.tensor_length = (int32_t)(sub.end - sub.p);
+            have_tensor = 1;
+        } else if (field == 9) {
+            if (!metadata_plugin(sub, base, &e)) return 0;
+        } else if (field != 7) { /* node_name is skipped; anything else: Python */
+            return 0;
+        }
+    }
+    if (!have_tag || !have_tensor) return 0;
+    e.step = (int64_t)step;
+    e.wall_time = wall;
+    e.record_offset = p - base;
+    e.record_length = (int32_t)n;
+    return grow_append(out, &e, sizeof e) < 0 ? -1 : 1;
 }
 
 /* ---------------------------------------------------------------- framing */
@@ -404,12 +630,13 @@ static Py_ssize_t find_record(const uint8_t *b, size_t from, size_t end, int com
 enum { STOP_END = 0, STOP_INCOMPLETE = 1 };
 
 PyDoc_STRVAR(scan_doc,
-"scan(buffer, start, end) -> (stop, reason, need, scalars, others, damage)\n\n"
+"scan(buffer, start, end) -> (stop, reason, need, scalars, others, damage, tensors)\n\n"
 "Walks TFRecord records in buffer[start:end]. stop is where reading stopped; reason 0 means\n"
 "every byte was used, 1 means a record starting at stop needs `need` bytes in all (its length\n"
 "passed its CRC) or its 12-byte header is not all there yet. scalars is a bytes object of\n"
 "packed scalar points, others a bytes object of (offset, length) int64 pairs of the event\n"
-"payloads Python must decode, damage a list of (start, end, reason) for skipped bytes.");
+"payloads Python must decode, damage a list of (start, end, reason) for skipped bytes,\n"
+"tensors a bytes object of packed entries of single-tensor events (see tensor_entry).");
 
 static PyObject *scan(PyObject *self, PyObject *args) {
     Py_buffer view;
@@ -421,7 +648,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         return NULL;
     }
     const uint8_t *b = view.buf;
-    growbuf scalars = {0}, others = {0};
+    growbuf scalars = {0}, others = {0}, tensors = {0};
     PyObject *damage = PyList_New(0);
     size_t off = (size_t)start, stop_at = (size_t)end;
     int reason = STOP_END;
@@ -479,6 +706,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             Py_UNBLOCK_THREADS
         } else {
             int r = event_scalars(data, (size_t)len, b, &scalars);
+            if (r == 0) r = event_tensor(data, (size_t)len, b, &tensors);
             if (r < 0) {
                 failed = 1;
             } else if (r == 0) {
@@ -492,14 +720,16 @@ static PyObject *scan(PyObject *self, PyObject *args) {
 
     PyObject *result = NULL;
     if (!failed) {
-        result = Py_BuildValue("(niKy#y#O)", (Py_ssize_t)off, reason, (unsigned long long)need,
+        result = Py_BuildValue("(niKy#y#Oy#)", (Py_ssize_t)off, reason, (unsigned long long)need,
                                scalars.data ? scalars.data : "", (Py_ssize_t)scalars.len,
-                               others.data ? others.data : "", (Py_ssize_t)others.len, damage);
+                               others.data ? others.data : "", (Py_ssize_t)others.len, damage,
+                               tensors.data ? tensors.data : "", (Py_ssize_t)tensors.len);
     } else if (!PyErr_Occurred()) {
         PyErr_NoMemory();
     }
     PyMem_Free(scalars.data);
     PyMem_Free(others.data);
+    PyMem_Free(tensors.data);
     Py_XDECREF(damage);
     PyBuffer_Release(&view);
     return result;
@@ -554,7 +784,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
     if (__builtin_cpu_supports("sse4.2")) crc32c = crc32c_hw;
 #endif
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "POINT_SIZE", (long)sizeof(scalar_point)) < 0) {
+    if (m && (PyModule_AddIntConstant(m, "POINT_SIZE", (long)sizeof(scalar_point)) < 0 ||
+              PyModule_AddIntConstant(m, "TENSOR_ENTRY_SIZE", (long)sizeof(tensor_entry)) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

@@ -8,6 +8,7 @@ parsed here with protobuf.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +16,9 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from inspector.events import plugins as P
-from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2
-from inspector.events.tensors import TensorDecodeError, to_numpy
-from inspector.kinds import KindMetadataError, for_plugin
+from inspector.events.proto import event_pb2, plugins_pb2, summary_pb2, tensor_pb2
+from inspector.events.tensors import TensorDecodeError, check_tensor, to_numpy
+from inspector.kinds import Kind, KindMetadataError, for_plugin
 
 
 @dataclass(slots=True)
@@ -54,27 +55,62 @@ class ImageValue:
 
 @dataclass(slots=True)
 class Decoded:
+    """What one Event held: its items, and what the store needs to find restarts (the event's
+    step and wall time, whether it is a ``SessionLog.START``)."""
+
     items: list[Item]
     file_version: str | None = None
     errors: list[str] = field(default_factory=list)
+    step: int = 0
+    wall_time: float = 0.0
+    session_start: bool = False
+
+
+class Deferred:
+    """A value decoded on first use: the tensor of a histogram, PR curve or generic tensor,
+    already checked (``check_tensor``) so that decoding it later cannot fail. Indexing a
+    logdir then costs a protobuf parse per event, not a numpy conversion."""
+
+    __slots__ = ("_proto", "_convert", "_value")
+
+    def __init__(self, proto, convert) -> None:
+        self._proto, self._convert, self._value = proto, convert, None
+
+    def resolve(self) -> Any:
+        """The decoded value (computed once)."""
+        if self._proto is not None:
+            proto = self._proto
+            if isinstance(proto, bytes):  # indexed by the scanner, never parsed yet
+                proto = tensor_pb2.TensorProto.FromString(proto)
+            self._value = self._convert(to_numpy(proto))
+            self._proto = self._convert = None
+        return self._value
 
 
 class UndecodableEvent(ValueError):
     """A CRC-valid record whose bytes are not an Event."""
 
 
-def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: int = 0) -> Decoded:
-    """Decode one Event. ``tag_info`` is the run's tag registry; new tags are added to it."""
+def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: int = 0,
+                 by_plugin: dict[tuple[str, str], TagInfo] | None = None) -> Decoded:
+    """Decode one Event. ``tag_info`` maps each tag to its *first* metadata (what decides the
+    kind of a later value that carries none, as TF1's FileWriter writes); ``by_plugin`` keeps
+    the latest metadata per (tag, plugin), so a value that carries its own metadata is decoded
+    as that metadata says (a scalar and a histogram may share a tag). New tags are added to
+    both. Raises ``UndecodableEvent`` when the bytes are not an Event."""
     event = event_pb2.Event()
     try:
         event.ParseFromString(payload)
     except (DecodeError, RuntimeError) as err:
         raise UndecodableEvent(str(err)) from None
-    out = Decoded(items=[])
     step, wall = int(event.step), float(event.wall_time)
+    out = Decoded(items=[], step=step, wall_time=wall)
+    by_plugin = {} if by_plugin is None else by_plugin
     what = event.WhichOneof("what")
     if what == "file_version":
         out.file_version = event.file_version
+    elif what == "session_log":
+        out.session_start = event.session_log.status == event_pb2.SessionLog.START
     elif what == "graph_def":
         out.items.append(Item(P.KIND_GRAPHS, "", step, wall, bytes(event.graph_def), record_offset))
     elif what == "tagged_run_metadata":
@@ -85,7 +121,7 @@ def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: in
     elif what == "summary":
         for value in event.summary.value:
             try:
-                item = _decode_value(value, step, wall, tag_info)
+                item = _decode_value(value, step, wall, tag_info, by_plugin)
             except (TensorDecodeError, DecodeError, ValueError) as err:
                 out.errors.append(f"tag {value.tag!r} at step {step}: {err}")
                 continue
@@ -95,21 +131,26 @@ def decode_event(payload: bytes, tag_info: dict[str, TagInfo], record_offset: in
     return out
 
 
-def _remember(tag: str, value: summary_pb2.Summary.Value, tag_info: dict[str, TagInfo]) -> TagInfo:
-    info = tag_info.get(tag)
-    if info is None and value.HasField("metadata"):
-        meta = value.metadata
-        info = TagInfo(
-            plugin=meta.plugin_data.plugin_name,
-            content=bytes(meta.plugin_data.content),
-            display_name=meta.display_name,
-            description=meta.summary_description,
-        )
-        tag_info[tag] = info
-    return info if info is not None else TagInfo("")
+def _remember(tag: str, value: summary_pb2.Summary.Value, tag_info: dict[str, TagInfo],
+              by_plugin: dict[tuple[str, str], TagInfo]) -> TagInfo:
+    """The metadata that decides this value's kind: its own when it carries some (parsed once
+    per tag, plugin and content), else the tag's first."""
+    meta = value.metadata if value.HasField("metadata") else None
+    plugin = meta.plugin_data.plugin_name if meta is not None else ""
+    if not plugin:
+        return tag_info.get(tag) or TagInfo("")
+    content = meta.plugin_data.content
+    info = by_plugin.get((tag, plugin))
+    if info is None or info.content != content:
+        info = TagInfo(plugin=plugin, content=bytes(content), display_name=meta.display_name,
+                       description=meta.summary_description)
+        by_plugin[(tag, plugin)] = info
+    tag_info.setdefault(tag, info)
+    return info
 
 
-def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo]) -> Item | None:
+def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo],
+                  by_plugin: dict[tuple[str, str], TagInfo]) -> Item | None:
     tag = value.tag or value.node_name
     kind = value.WhichOneof("value")
     if kind == "simple_value":
@@ -130,14 +171,84 @@ def _decode_value(value, step: int, wall: float, tag_info: dict[str, TagInfo]) -
         kind = "tensor"  # tensorboardX and PyTorch put hparams in the metadata alone
     if kind != "tensor":
         return None
-    info = _remember(tag, value, tag_info)
+    info = _remember(tag, value, tag_info, by_plugin)
     return _decode_tensor(tag, info, value.tensor, step, wall)
+
+
+# Inspector's own kinds whose decode only converts the dtype of a non-empty numeric tensor
+# (it cannot fail once ``check_tensor`` passed), so it may wait until the value is shown.
+_CONVERSION_ONLY = (Kind.KERNELS, Kind.ACTIVATIONS, Kind.EMBEDDINGS)
+
+
+def _histogram_buckets(array: np.ndarray) -> np.ndarray:
+    buckets = np.asarray(array, dtype=np.float64)
+    return buckets.reshape(0, 3) if buckets.size == 0 else buckets
+
+
+def indexed_route(plugin: str, info: TagInfo, rank: int, dim1: int,
+                  elements: int) -> tuple[Kind, Any] | None:
+    """(kind, conversion) of a tensor the scanner indexed without decoding (numeric, its
+    shape matching its content), when its plugin lets the value wait until it is shown; None
+    when the event must go through ``decode_event`` (which also reports what is wrong)."""
+    if plugin == P.HISTOGRAMS:
+        if elements and (rank != 2 or dim1 != 3):
+            return None
+        return Kind.HISTOGRAMS, _histogram_buckets
+    if plugin == P.PR_CURVES:
+        return Kind.PR_CURVES, _as_is
+    spec = for_plugin(plugin)
+    if spec is not None:
+        if spec.kind not in _CONVERSION_ONLY or not elements or info.metadata is None:
+            return None
+        meta, decode = info.metadata, spec.decode
+        return spec.kind, lambda a: decode(a, meta)
+    if plugin and plugin not in P.PLUGIN_KIND:
+        return Kind.TENSORS, _as_is
+    return None
+
+
+def _deferrable(proto) -> tuple[int, ...] | None:
+    """The shape of a numeric tensor whose decoding can wait, or None."""
+    if proto.dtype in (tensor_pb2.DT_STRING, tensor_pb2.DT_BFLOAT16):
+        return None
+    return check_tensor(proto)
 
 
 def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> Item | None:
     plugin = info.plugin
     if plugin == P.HPARAMS:
         return Item(P.KIND_HPARAMS, tag, step, wall, parse_hparams(info.content))
+    kind = P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS)
+    if plugin in (P.HISTOGRAMS, P.PR_CURVES) or (kind == P.KIND_TENSORS and
+                                                  for_plugin(plugin) is None):
+        shape = _deferrable(proto)
+        if shape is not None:
+            size = math.prod(shape)
+            if plugin == P.HISTOGRAMS:
+                if size and (len(shape) != 2 or shape[1] != 3):
+                    raise ValueError(f"histogram tensor has shape {shape}, expected [k, 3]")
+                return Item(kind, tag, step, wall, Deferred(proto, _histogram_buckets))
+            return Item(kind, tag, step, wall, Deferred(proto, _as_is))
+    spec = for_plugin(plugin)
+    if spec is not None and spec.kind in _CONVERSION_ONLY:
+        shape = _deferrable(proto)
+        if shape and math.prod(shape):
+            if info.metadata is None:
+                try:
+                    info.metadata = spec.parse_metadata(info.content)
+                except KindMetadataError as err:
+                    raise ValueError(str(err)) from None
+            meta, decode = info.metadata, spec.decode
+            return Item(spec.kind, tag, step, wall,
+                        Deferred(proto, lambda a: decode(a, meta)))
+    if plugin == P.IMAGES and proto.dtype == tensor_pb2.DT_STRING:
+        shape = check_tensor(proto)
+        flat = list(proto.string_val)
+        if len(flat) == math.prod(shape):
+            if len(flat) < 2:
+                raise ValueError("image tensor needs width, height and at least zero images")
+            return Item(P.KIND_IMAGES, tag, step, wall,
+                        ImageValue(_int(flat[0]), _int(flat[1]), flat[2:]))
     array = to_numpy(proto)
     if plugin == P.SCALARS:
         if array.size != 1:
@@ -178,6 +289,10 @@ def _decode_tensor(tag: str, info: TagInfo, proto, step: int, wall: float) -> It
                 raise ValueError(str(err)) from None
         return Item(spec.kind, tag, step, wall, spec.decode(array, info.metadata))
     return Item(P.PLUGIN_KIND.get(plugin, P.KIND_TENSORS), tag, step, wall, array)
+
+
+def _as_is(array: np.ndarray) -> np.ndarray:
+    return array
 
 
 def _int(b) -> int:

@@ -51,9 +51,37 @@ POINT_DTYPE = np.dtype(
         ("tag_offset", "<i8"),
         ("tag_length", "<i8"),
         ("record_offset", "<i8"),
+        ("record_length", "<i4"),
+        ("flags", "<i4"),  # 1: a tensor without metadata, a scalar only if its tag's first is
     ]
 )
 assert POINT_DTYPE.itemsize == _scan.POINT_SIZE, "scanner and reader disagree on layout"
+
+# One indexed single-tensor event (see tensor_entry in _scan.c): offsets into the buffer.
+TENSOR_DTYPE = np.dtype(
+    [
+        ("step", "<i8"),
+        ("wall_time", "<f8"),
+        ("tag_hash", "<u8"),
+        ("tag_offset", "<i8"),
+        ("record_offset", "<i8"),
+        ("tensor_offset", "<i8"),
+        ("plugin_offset", "<i8"),  # -1: the value carries no metadata
+        ("content_offset", "<i8"),  # -1: no plugin content
+        ("elements", "<i8"),
+        ("dim0", "<i8"),
+        ("dim1", "<i8"),
+        ("tag_length", "<i4"),
+        ("record_length", "<i4"),
+        ("tensor_length", "<i4"),
+        ("plugin_length", "<i4"),
+        ("content_length", "<i4"),
+        ("rank", "<i4"),
+        ("dtype", "<i4"),
+        ("pad", "<i4"),
+    ]
+)
+assert TENSOR_DTYPE.itemsize == _scan.TENSOR_ENTRY_SIZE, "scanner and reader disagree on layout"
 
 
 @dataclass
@@ -66,13 +94,14 @@ class ScanResult:
     points: np.ndarray  # POINT_DTYPE records of plain scalar events
     others: np.ndarray  # (n, 2) int64: payload offset and length of events Python decodes
     damage: list[tuple[int, int, str]]  # (start, end, reason) byte ranges skipped
+    tensors: np.ndarray  # TENSOR_DTYPE entries of single-tensor events, not decoded
 
 
 def scan_buffer(buffer: bytes | bytearray | memoryview, start: int = 0, end: int | None = None):
     """Scan framed records in ``buffer[start:end]`` (offsets in results are into ``buffer``)."""
     if end is None:
         end = len(buffer)
-    stop, reason, need, points, others, damage = _scan.scan(buffer, start, end)
+    stop, reason, need, points, others, damage, tensors = _scan.scan(buffer, start, end)
     return ScanResult(
         stop=stop,
         incomplete=bool(reason),
@@ -80,6 +109,7 @@ def scan_buffer(buffer: bytes | bytearray | memoryview, start: int = 0, end: int
         points=np.frombuffer(points, dtype=POINT_DTYPE),
         others=np.frombuffer(others, dtype="<i8").reshape(-1, 2),
         damage=damage,
+        tensors=np.frombuffer(tensors, dtype=TENSOR_DTYPE),
     )
 
 

@@ -110,6 +110,8 @@ TAG_PR_CURVE = "evaluation/pr/"  # + class name (one class against the rest)
 TAG_EMBEDDINGS = embeddings.TAG_PREFIX  # + <layer path>: EMBEDDINGS tensor [n, d]
 TAG_EMBEDDING_LABELS_SUFFIX = embeddings.LABELS_SUFFIX  # int32 [n] beside embeddings/ tensors
 TAG_SAMPLES = "samples/"  # + name: text or images a trainer provides (reconstructions, ...)
+TAG_WARNINGS = "inspector/warnings"  # text (train run): what the hook could not log, and how to
+# enable it; one markdown list item per line, rewritten whole when a line is added
 # Keras model JSON (KERAS_MODEL_TAG) written by the hook carries, per layer, an extra key
 # "inspector": {"output_shape": [...], "param_count": int, "trainable_param_count": int}.
 LAYER_INFO_KEY = "inspector"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from inspector.events.proto import tensor_pb2
@@ -51,7 +53,38 @@ class TensorDecodeError(ValueError):
 
 
 def shape_of(proto: tensor_pb2.TensorProto) -> tuple[int, ...]:
-    return tuple(int(d.size) for d in proto.tensor_shape.dim)
+    return tuple([d.size for d in proto.tensor_shape.dim])
+
+
+def check_tensor(proto: tensor_pb2.TensorProto) -> tuple[int, ...]:
+    """The tensor's shape, after every check ``to_numpy`` makes that does not need the values
+    (so a value decoded later cannot fail). Raises ``TensorDecodeError``."""
+    shape = shape_of(proto)
+    if any(d < 0 for d in shape):
+        raise TensorDecodeError(f"negative dimension in shape {shape}")
+    size = math.prod(shape)
+    if size > MAX_ELEMENTS:
+        raise TensorDecodeError(f"tensor of {size} elements is too large")
+    if proto.dtype == DT.DT_STRING:
+        given = len(proto.string_val)
+    elif proto.dtype not in _NUMERIC:
+        raise TensorDecodeError(f"unsupported tensor dtype {proto.dtype}")
+    elif proto.tensor_content:
+        np_dtype, _ = _NUMERIC[proto.dtype]
+        itemsize = 2 if np_dtype is None else np.dtype(np_dtype).itemsize
+        if proto.dtype != DT.DT_BFLOAT16 and len(proto.tensor_content) != size * itemsize:
+            raise TensorDecodeError(
+                f"tensor_content has {len(proto.tensor_content)} bytes, shape {shape} needs "
+                f"{size * itemsize}")
+        return shape
+    else:
+        field = _NUMERIC[proto.dtype][1]
+        given = len(getattr(proto, field))
+        if field in ("scomplex_val", "dcomplex_val"):
+            given //= 2
+    if given > size and proto.dtype != DT.DT_BFLOAT16:
+        raise TensorDecodeError(f"{given} values for shape {shape}")
+    return shape
 
 
 def to_numpy(proto: tensor_pb2.TensorProto) -> np.ndarray:

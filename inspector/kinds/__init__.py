@@ -49,6 +49,7 @@ class Kind(str, Enum):
     CONFUSION = "confusion"  # see inspector.kinds.confusion
     EMBEDDINGS = "embeddings"  # see inspector.kinds.embeddings
     PREDICTIONS = "predictions"  # see inspector.kinds.predictions
+    FEATURE_VIS = "feature_vis"  # see inspector.kinds.feature_vis
 
     def __str__(self) -> str:
         return self.value

@@ -8,6 +8,13 @@ and recurrent layers; read by the activations view, which shows the probe inputs
 - tensor: float16 ``[probes, h, w, channels]`` (2-D conv/pooling), ``[probes, steps,
   channels]`` (1-D conv, recurrent sequences), ``[probes, units]`` (dense); channels beyond a
   size budget are cut, ``channels`` keeps the layer's full count.
+- recurrent layers (SimpleRNN, GRU, LSTM): ``feature_maps/<layer path>`` holds the hidden
+  state at every step of the probe sequences, ``[probes, steps, units]``, whether or not the
+  layer returns sequences; beside it, same shape, the LSTM's gate activations
+  ``feature_maps/<layer path>/gates/input``, ``.../gates/forget``, ``.../gates/output``
+  (0..1) and its cell state ``.../cell``, the GRU's ``.../gates/update`` and
+  ``.../gates/reset``; ``layer`` in their metadata is the recurrent layer's path
+  (``inspector.recurrent`` replays them from the layer's weights).
 - store value (``Kind.ACTIVATIONS``): that array as float32, same shape.
 """
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 TRACES = """
 const gd = document.querySelector(`.curve-card[data-tag="${arguments[0]}"] .js-plotly-plot`);
 if (!gd || !gd.data || !gd.data.length) return null;
-return gd.data.map((t) => ({name: t.name, n: t.x.length, fill: t.fill || null,
+return gd.data.map((t) => ({name: t.legendgroup || t.name, n: t.x.length, fill: t.fill || null,
     xmax: Array.from(t.x).reduce((a, b) => (b > a ? b : a), -Infinity),
     y: Array.from(t.y).slice(0, 200), opacity: t.opacity === undefined ? 1 : t.opacity}));
 """

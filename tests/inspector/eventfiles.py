@@ -12,8 +12,8 @@ from inspector.events.proto import event_pb2
 from inspector.events.tensors import from_numpy
 
 
-def version_event() -> bytes:
-    return event_pb2.Event(wall_time=1.0, file_version=P.FILE_VERSION).SerializeToString()
+def version_event(wall: float = 1.0) -> bytes:
+    return event_pb2.Event(wall_time=wall, file_version=P.FILE_VERSION).SerializeToString()
 
 
 def scalar_event(tag: str, value: float, step: int, wall: float = 0.0,
@@ -28,8 +28,8 @@ def scalar_event(tag: str, value: float, step: int, wall: float = 0.0,
     return event.SerializeToString()
 
 
-def histogram_event(tag: str, buckets: np.ndarray, step: int) -> bytes:
-    event = event_pb2.Event(wall_time=1000.0 + step, step=step)
+def histogram_event(tag: str, buckets: np.ndarray, step: int, wall: float = 0.0) -> bytes:
+    event = event_pb2.Event(wall_time=wall or 1000.0 + step, step=step)
     v = event.summary.value.add(tag=tag)
     v.tensor.CopyFrom(from_numpy(np.asarray(buckets, np.float64)))
     v.metadata.plugin_data.plugin_name = P.HISTOGRAMS

@@ -84,3 +84,28 @@ def test_info_lists_runs_and_reports_damage(logdir):
     r = _run("info", str(logdir))
     assert "a:" in r.stdout and "damage:" in r.stdout
     assert r.returncode == 1
+
+
+@pytest.fixture
+def busy_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield sock.getsockname()[1]
+
+
+def test_serve_reports_a_missing_logdir_before_a_busy_port(busy_port, tmp_path):
+    r = _run("serve", "--logdir", str(tmp_path / "nonexistent"), "--port", str(busy_port))
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0, r.stderr
+    assert "is not a directory" in r.stderr and "in use" not in r.stderr
+
+
+def test_demo_creates_no_logdir_when_its_port_is_busy(busy_port, tmp_path):
+    new = tmp_path / "new" / "dir"
+    r = _run("demo", "--logdir", str(new), "--port", str(busy_port))
+    assert r.returncode == 2
+    assert f"port {busy_port} is in use" in r.stderr
+    assert not new.exists() and not new.parent.exists()

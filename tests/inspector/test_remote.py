@@ -171,12 +171,13 @@ def test_denied_access_is_one_clear_line_without_the_secret(monkeypatch):
 
 
 def test_dashboard_serves_an_s3_logdir(tmp_path, s3):
+    from dashboards import state
     from dashboards.app import create_app
-    from dashboards.state import store
 
     fs, bucket = s3
     _write_run(tmp_path / "r", 2)
     _upload(fs, tmp_path, f"{bucket}/logs")
-    create_app(f"s3://{bucket}/logs", reload_interval=None)
-    store().reload()
-    assert store().runs() == ["r"]
+    app = create_app(f"s3://{bucket}/logs", reload_interval=None)
+    served = state.of(app).store
+    served.reload()
+    assert served.runs() == ["r"]

@@ -50,7 +50,8 @@ def test_a_poll_reads_only_new_bytes(tmp_path):
     assert fs.bytes_read == first  # nothing new, nothing read
     spans = write(path, [scalar_event("loss", 9.0, 100)], mode="ab")
     store.reload()
-    assert fs.bytes_read == first + (spans[0][1] - spans[0][0])
+    # the new record, plus the 16 bytes before it that show the file was not rewritten
+    assert fs.bytes_read == first + (spans[0][1] - spans[0][0]) + 16
     assert store.scalars(".", "loss").steps[-1] == 100
 
 
@@ -63,11 +64,12 @@ def test_every_point_is_kept(tmp_path):
     np.testing.assert_allclose(s.values, np.arange(20_000) / 10, rtol=1e-6)
 
 
-def test_restart_replaces_orphaned_steps_and_records_the_purge(tmp_path):
-    # First process logs steps 0..9, crashes; the restart from a step-5 checkpoint logs 5..7.
+def test_resumed_run_supersedes_the_re_logged_steps_and_keeps_them(tmp_path):
+    # First process logs steps 0..9, crashes; the restart from a step-5 checkpoint, in a new
+    # file started after all of the first one's data, logs 5..7.
     scalar_file(tmp_path / event_name(0), steps=range(10))
-    write(tmp_path / event_name(1), [version_event()] + [
-        scalar_event("loss", 100 + s, s) for s in range(5, 8)])
+    write(tmp_path / event_name(1), [version_event(2000.0)] + [
+        scalar_event("loss", 100 + s, s, wall=2000.0 + s) for s in range(5, 8)])
     store = Store(tmp_path)
     store.reload()
     s = store.scalars(".", "loss")
@@ -75,17 +77,26 @@ def test_restart_replaces_orphaned_steps_and_records_the_purge(tmp_path):
     assert s.values.tolist()[5:] == [105, 106, 107]
     [purge] = store.purges(".")
     assert (purge.tag, purge.from_step, purge.dropped) == ("loss", 5, 5)
+    every = store.scalars(".", "loss", include_superseded=True)
+    assert every.steps.tolist() == list(range(10)) + [5, 6, 7]
+    assert every.superseded.tolist() == [False] * 5 + [True] * 5 + [False] * 3
+    [restart] = store.restarts(".")
+    assert (restart.reason, restart.from_step, restart.superseded) == ("resumed", 5, 5)
 
 
-def test_restart_purges_non_scalar_series_too(tmp_path):
+def test_restart_supersedes_non_scalar_series_too(tmp_path):
     buckets = np.array([[0.0, 1.0, 2.0]])
     write(tmp_path / event_name(0), [histogram_event("w", buckets, s) for s in range(4)])
-    write(tmp_path / event_name(1), [histogram_event("w", buckets * 2, s) for s in (2, 3)])
+    write(tmp_path / event_name(1), [histogram_event("w", buckets * 2, s, wall=2000.0 + s)
+                                     for s in (2, 3)])
     store = Store(tmp_path)
     store.reload()
     points = store.series(P.KIND_HISTOGRAMS, ".", "w")
     assert [p.step for p in points] == [0, 1, 2, 3]
     assert points[-1].value[0, 2] == 4.0
+    every = store.histograms(".", "w", include_superseded=True)
+    assert [(p.step, p.superseded) for p in every] == [
+        (0, False), (1, False), (2, True), (3, True), (2, False), (3, False)]
 
 
 def test_decimation_keeps_every_spike(tmp_path):
@@ -137,8 +148,9 @@ def test_merged_tf1_event_with_scalar_and_histogram_keeps_file_order(tmp_path):
     store = Store(tmp_path)
     store.reload()
     s = store.scalars(".", "loss")
-    assert s.steps.tolist() == [0, 1, 2, 3, 4]
-    assert s.values.tolist() == [0.0, 1.0, 2.5, 3.0, 4.0]  # the re-logged step 2 replaced
+    # nothing inside one file is dropped: the re-logged step 2 is kept after the first
+    assert s.steps.tolist() == [0, 1, 2, 2, 3, 4]
+    assert s.values.tolist() == [0.0, 1.0, 2.0, 2.5, 3.0, 4.0]
     hist = store.series(P.KIND_HISTOGRAMS, ".", "w")[0].value
     np.testing.assert_array_equal(hist, [[0.0, 0.5, 1.0], [0.5, 1.0, 1.0]])
 

@@ -11,8 +11,9 @@ import pytest
 
 from inspector.errors import InspectorError
 from trainers import registry
-from trainers.cli import plan_runs
+from trainers.cli import free_sweep_folder, plan_runs
 from trainers.dense import MlpConfig
+from trainers.tf_logging import filter_noise
 
 
 def inspector(*args):
@@ -48,7 +49,7 @@ def test_registry_and_cli_import_without_tensorflow():
 
 
 @pytest.mark.parametrize("args, says", [
-    (["train", "mlpp"], "invalid choice: 'mlpp'"),
+    (["train", "mlpp"], "did you mean mlp"),
     (["train"], "name an architecture"),
     (["train", "mlp", "--activation", "swish"], "'swish' is not one of"),
     (["train", "mlp", "--epochs", "many"], "expected an integer"),
@@ -100,3 +101,45 @@ def test_sweeping_a_list_option_is_refused():
 
     with pytest.raises(InspectorError, match="cannot be swept"):
         plan_runs(PlaygroundConfig, {}, ["features=x1,x2"], None)
+
+
+def test_unknown_architecture_is_one_line_with_the_registrys_suggestion():
+    result = inspector("train", "lenet", "--quick")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "did you mean lenet5" in result.stderr
+    assert "invalid choice" not in result.stderr
+
+
+def test_sweep_runs_are_named_by_the_value_that_differs(tmp_path):
+    plan = plan_runs(MlpConfig, {}, ["activation=sigmoid,relu"], None)
+    assert [name for name, _ in plan] == ["sweep/activation=sigmoid", "sweep/activation=relu"]
+    assert free_sweep_folder(tmp_path, "mlp") == "sweep"
+    (tmp_path / "mlp" / "sweep").mkdir(parents=True)
+    (tmp_path / "mlp" / "sweep-2").mkdir()
+    assert free_sweep_folder(tmp_path, "mlp") == "sweep-3"  # a second sweep never merges
+
+
+def test_start_up_noise_is_filtered_and_other_lines_kept():
+    text = ("WARNING: All log messages before absl::InitializeLog() is called are written to "
+            "STDERR\n"
+            "I0000 00:00:1.5 1 port.cc:153] oneDNN custom operations are on. You may see\n"
+            "I0000 00:00:1.5 1 cudart_stub.cc:31] Could not find cuda drivers on your machine\n"
+            "E0000 00:00:1.7 1 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA\n"
+            "something the user must see\n")
+    assert filter_noise(text) == "something the user must see\n"
+
+
+def test_sweep_is_quiet_the_data_notice_once_and_verbose_keeps_tensorflow_noise(tmp_path):
+    args = ("train", "softmax", "--quick", "--epochs", "1", "--limit", "200", "--no-progress",
+            "--logdir", str(tmp_path))
+    result = inspector(*args, "--sweep", "lr=0.1,0.2,0.3")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("full MNIST not used") == 1, result.stderr
+    for noise in ("oneDNN", "cuda drivers", "cuInit", "absl::InitializeLog", "retracing"):
+        assert noise not in result.stderr, result.stderr
+    assert sorted(p.name for p in (tmp_path / "softmax" / "sweep").iterdir()) == [
+        "lr=0.1", "lr=0.2", "lr=0.3"]
+    verbose = inspector(*args, "--verbose")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "oneDNN" in verbose.stderr or "cuda" in verbose.stderr.lower(), verbose.stderr

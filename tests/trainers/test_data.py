@@ -17,6 +17,7 @@ SMALL = {"shapes": 300, "circle": 400, "xor": 400, "gauss": 400, "spiral": 400,
 def no_network(monkeypatch):
     """No test may download: forbid the offline-unaware paths from opening sockets."""
     monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    data._notice.cache_clear()  # each test starts as a fresh process: no notice shown yet
 
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to open a network connection")
@@ -107,6 +108,12 @@ def test_offline_mnist_says_so_in_one_line_and_returns_the_subset(capsys):
     assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 5000
 
 
+def test_the_fallback_notice_is_printed_once_per_process(capsys):
+    data.load("mnist", offline=True)
+    data.load("mnist", offline=True)  # a sweep's next run
+    assert capsys.readouterr().err.count("full MNIST not used") == 1
+
+
 def test_inspector_offline_env_forces_the_subset(capsys):
     ds = data.load("mnist")  # the autouse fixture set INSPECTOR_OFFLINE=1
     assert "5,000-digit" in ds.source and "full MNIST" in capsys.readouterr().err
@@ -174,7 +181,7 @@ def test_unknown_name_error_lists_the_known_sets():
 def test_describe_gives_one_line_per_known_set():
     names = [n for n, _ in data.describe()]
     assert {"mnist", "mnist5k", "cifar10", "shapes", "circle", "xor", "gauss", "spiral",
-            "regression", "linear", "code"} == set(names)
+            "regression", "linear", "code", "adding"} == set(names)
     assert all(text and "\n" not in text for _, text in data.describe())
 
 
