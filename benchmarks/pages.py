@@ -31,13 +31,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA_DIR, REPO, median_range  # noqa: E402
+from dashboard import CHROME_FLAGS  # noqa: E402
+from dashboard import chrome as dashboard_chrome  # noqa: E402
 
 EXPERIMENTS = ("logistic", "softmax", "neuron", "perceptron", "mlp", "deep_mlp", "regression",
                "playground", "cnn", "lenet5", "convnet", "resnet", "inception", "densenet",
@@ -47,10 +48,6 @@ PAGES = {"curves": ("/", "curves", "Curves"), "distributions": ("/distributions"
                                                                   "Distributions"),
          "images": ("/images", "img", "Images"), "text": ("/text", "txt", "Text")}
 NARROW = "^(cnn|mlp)/"  # 6 of the 63 runs
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,1000")
-
 
 # ---------------------------------------------------------------- the logdir
 def _texture(rng, width: int, height: int):
@@ -159,16 +156,8 @@ def start_inspector(logdir: Path) -> tuple[subprocess.Popen, str]:
 
 
 def chrome():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="bench-chrome-"))
-    options.page_load_strategy = "none"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    """dashboard.py's headless Chromium, with the probe of drawn cards in every page."""
+    driver = dashboard_chrome()
     driver.set_script_timeout(60)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE_JS})
     return driver
