@@ -55,7 +55,12 @@ Rules:
   layout; the others are filled a batch per request (``at_once``) as they near the view.
   A part of a body with callbacks of its own (a slider, a graph fed by a store, as in
   curves) takes ``CARDS.id(part, key)`` as id and ``CARDS.id(part)`` (MATCH) in the
-  callback; a card frame itself has no callbacks, so hundreds of cards stay cheap.
+  callback; a card frame itself has no callbacks, so hundreds of cards stay cheap. Bodies
+  arrive by ``dash.set_props``, which runs no initial callbacks of the parts inside: render
+  them complete (a slider with its label, a graph with its figure), or pass
+  ``part_callbacks=True`` (one pattern id per card: for pages of tens of cards, as curves)
+  when a part must be computed by its callback on arrival. ``actions(key)`` puts controls
+  (downloads) in the card's head before its body loads.
 - **Step sliders** (images, text and any per-step view): ``StepCards(prefix, kind,
   render_step, empty=...)`` in ``components/step_slider.py`` is a ``TagCards`` whose body is
   a slider over every logged step and ``render_step(run, tag, index)``.
