@@ -51,7 +51,7 @@ Rules:
   card until it is drawn, loading near the view (``assets/cards.js``), and live updates
   (a loaded card whose series changed is rendered again; a new tag or run rebuilds the
   list). ``render(key, *states)`` runs in a request; ``key.run`` is "" for a card per tag
-  (``per_run=False``, runs overlaid). The first ``eager`` (8) shown cards come with the
+  (``per_run=False``, runs overlaid). The first ``eager`` (12) shown cards come with the
   layout; the others are filled a batch per request (``at_once``) as they near the view.
   A part of a body with callbacks of its own (a slider, a graph fed by a store, as in
   curves) takes ``CARDS.id(part, key)`` as id and ``CARDS.id(part)`` (MATCH) in the

@@ -97,7 +97,7 @@ class TagCards:
                  states: Sequence[tuple[str, str]] = (),
                  empty: str = "No data for the selected runs.", card_class: str = "",
                  live: str = "rerender", tags: Callable | None = None, at_once: int = 6,
-                 eager: int = 8, part_callbacks: bool = False,
+                 eager: int = 12, part_callbacks: bool = False,
                  actions: Callable[[CardKey], list] | None = None) -> None:
         self.prefix, self.kind, self.per_run, self.render = prefix, kind, per_run, render
         self.refresh, self.states = list(refresh), list(states)
