@@ -52,10 +52,15 @@ Rules:
   (a loaded card whose series changed is rendered again; a new tag or run rebuilds the
   list). ``render(key, *states)`` runs in a request; ``key.run`` is "" for a card per tag
   (``per_run=False``, runs overlaid). The first ``eager`` (12) shown cards come with the
-  layout. A page that draws in the browser (curves) passes ``body=`` instead and ends the
-  loading state itself by setting ``CARDS.id("loading", ...)``'s ``className`` to
-  ``tag_cards.DRAWN``. ``CARDS.id(part)`` is the MATCH id of a part of a card;
-  ``CARDS.id(part, key, build)`` a concrete one.
+  layout; the others are filled a batch per request (``at_once``) as they near the view.
+  A part of a body with callbacks of its own (a slider, a graph fed by a store, as in
+  curves) takes ``CARDS.id(part, key)`` as id and ``CARDS.id(part)`` (MATCH) in the
+  callback; a card frame itself has no callbacks, so hundreds of cards stay cheap. Bodies
+  arrive by ``dash.set_props``, which runs no initial callbacks of the parts inside: render
+  them complete (a slider with its label, a graph with its figure), or pass
+  ``part_callbacks=True`` (one pattern id per card: for pages of tens of cards, as curves)
+  when a part must be computed by its callback on arrival. ``actions(key)`` puts controls
+  (downloads) in the card's head before its body loads.
 - **Step sliders** (images, text and any per-step view): ``StepCards(prefix, kind,
   render_step, empty=...)`` in ``components/step_slider.py`` is a ``TagCards`` whose body is
   a slider over every logged step and ``render_step(run, tag, index)``.

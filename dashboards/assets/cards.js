@@ -2,25 +2,26 @@
  *
  * Why Dash alone is not enough:
  * - A card must ask for its body when it comes near the view. Dash has no notion of "near
- *   the view"; an IntersectionObserver queues each card the first time it is within 300 px
- *   of the view, and a few cards ask at a time, top first, so the first charts are drawn
- *   while the rest are on their way (Dash would otherwise render every answer in one go).
+ *   the view"; an IntersectionObserver queues each card the first time it is within 600 px
+ *   of the view, and the cards near the view are asked for a batch at a time, top first
+ *   (one request: `<prefix>-ask`), so the first charts are drawn while the rest are on
+ *   their way. The server fills each card's body straight into its slot.
  * - The run selection and the tag filter hide cards here, without a server round trip: a
  *   page of hundreds of cards applies an edit in one frame.
- * A card asks by setting its `visible` store (dash_clientside.set_props); its loading state
- * (`.card-loading`, shown until the card is drawn) gets the class `done` from the server's
- * answer (or the page's own drawing callback), which is how an answer is recognised.
+ * A card gets the class `loaded` with the server's answer (its loading state, drawn by CSS,
+ * ends), which is how an answer is recognised.
  */
 (function () {
   "use strict";
 
-  const NEAR = "300px 0px";
-  const ASK_TIMEOUT_MS = 8000, TRIES = 3;
+  const NEAR = "600px 0px";
+  const ASK_TIMEOUT_MS = 10000, TRIES = 3;
   const criteria = new Map();  // prefix -> { re, selected: Set, key }
-  const cardState = new WeakMap();  // card element -> { build, phase, asked, tries }
+  const cardState = new WeakMap();  // card element -> { build, phase, tries, observed }
   const runsCache = new WeakMap();  // card element -> [run, ...]
+  const runLists = new WeakMap();  // the .tag-cards-runs element -> [run, ...]
   const waiting = new Set();  // cards near the view, not asked yet
-  const asking = new Map();  // card -> ask time
+  const inflight = new Map();  // prefix -> { cards: [...], since }
   let pumpTimer = 0, sweepQueued = false;
 
   function noUpdate() { return window.dash_clientside.no_update; }
@@ -33,38 +34,45 @@
       return { re: new RegExp(text, "i"), error: "" };
     } catch (err) {
       const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      return { re: new RegExp(escaped, "i"), error: "not a regular expression (" + err.message + ")" };
+      return { re: new RegExp(escaped, "i"),
+               error: "not a regular expression (" + err.message + ")" };
     }
   }
 
-  function partId(card, part) {
-    return { type: card.dataset.prefix + "-" + part, tag: card.dataset.tag,
-             run: card.dataset.run || "", build: card.dataset.build };
+  function cardId(card) {  // tag_cards.TagCards._slot_id
+    return card.dataset.prefix + "-" + card.dataset.build + "-" + card.dataset.n;
   }
 
   function runsOf(card) {
     let runs = runsCache.get(card);
     if (!runs) {
-      runs = JSON.parse(card.dataset.runs || "[]");
+      if (card.dataset.run) {
+        runs = [card.dataset.run];
+      } else {
+        const box = card.closest(".tag-cards");
+        const holder = box && box.querySelector(".tag-cards-runs");
+        let all = holder ? runLists.get(holder) : null;
+        if (holder && !all) { all = JSON.parse(holder.dataset.runs); runLists.set(holder, all); }
+        runs = (card.dataset.runs || "").split(" ").filter((i) => i !== "")
+          .map((i) => (all || [])[Number(i)]);
+      }
       runsCache.set(card, runs);
     }
     return runs;
   }
 
+  function isDrawn(card) {
+    return card.classList.contains("loaded");
+  }
+
   function stateOf(card) {
     let st = cardState.get(card);
     if (!st || st.build !== card.dataset.build) {
-      const loading = loadingOf(card);  // a card laid out with its body is drawn already
-      const drawn = !!loading && loading.classList.contains("done");
-      st = { build: card.dataset.build, phase: drawn ? "done" : "idle", asked: 0, tries: TRIES };
+      // A card laid out with its body (the first screen) is drawn already.
+      st = { build: card.dataset.build, phase: isDrawn(card) ? "done" : "idle", tries: TRIES };
       cardState.set(card, st);
     }
     return st;
-  }
-
-  function loadingOf(card) {
-    for (const child of card.children) if (child.classList.contains("card-loading")) return child;
-    return null;
   }
 
   /* ---- filtering ------------------------------------------------------------------- */
@@ -104,7 +112,7 @@
     if (!sweepQueued) { sweepQueued = true; requestAnimationFrame(sweep); }
   }
 
-  function apply(selected, filterText, _children, containerId) {
+  function apply(selected, filterText, _built, containerId) {
     const box = document.getElementById(containerId);
     const prefix = box ? box.dataset.prefix : String(containerId).replace(/-cards$/, "");
     const { re, error } = compileFilter(filterText);
@@ -118,48 +126,66 @@
   }
 
   /* ---- asking for bodies ----------------------------------------------------------- */
-  function ask(card) {
-    const st = stateOf(card);
-    const loading = loadingOf(card);
-    if (loading && loading.classList.contains("done")) {
-      loading.classList.remove("done");  // the loading state shows at once; the prop follows
-      window.dash_clientside.set_props(partId(card, "loading"), { className: "card-loading" });
+  function askBatch(prefix, batch) {
+    for (const card of batch) {
+      if (isDrawn(card)) {
+        card.classList.remove("loaded");  // the loading state shows at once; the prop follows
+        window.dash_clientside.set_props(cardId(card), { className: card.className });
+      }
+      stateOf(card).phase = "asking";
     }
-    st.phase = "asking";
-    st.asked = performance.now();
-    asking.set(card, st.asked);
-    window.dash_clientside.set_props(partId(card, "visible"), { data: Date.now() });
+    inflight.set(prefix, { cards: batch, since: performance.now() });
+    window.dash_clientside.set_props(prefix + "-ask", { data: {
+      build: batch[0].dataset.build, t: Date.now(),
+      cards: batch.map((c) => [Number(c.dataset.n), c.dataset.tag, c.dataset.run || ""]),
+    } });
   }
 
   function pump() {
     pumpTimer = 0;
     const now = performance.now();
-    for (const [card, since] of asking) {
-      const st = stateOf(card);
-      const loading = loadingOf(card);
-      if (!card.isConnected || st.phase !== "asking") { asking.delete(card); continue; }
-      if (loading && loading.classList.contains("done")) {
-        st.phase = "done";
-        asking.delete(card);
-      } else if (now - since > ASK_TIMEOUT_MS) {  // superseded or lost: ask again
-        asking.delete(card);
-        st.phase = "idle";
-        if (--st.tries > 0) waiting.add(card);
+    for (const [prefix, flight] of inflight) {
+      let open = false;
+      for (const card of flight.cards) {
+        const st = stateOf(card);
+        if (!card.isConnected || st.phase !== "asking") continue;
+        if (isDrawn(card)) { st.phase = "done"; continue; }
+        if (now - flight.since > ASK_TIMEOUT_MS) {  // superseded or lost: ask again
+          st.phase = "idle";
+          if (--st.tries > 0) waiting.add(card);
+          continue;
+        }
+        open = true;
       }
+      if (!open) inflight.delete(prefix);
     }
-    const box = document.querySelector(".tag-cards");
-    const most = box ? Number(box.dataset.atOnce || 3) : 3;
-    if (asking.size < most && waiting.size) {
+    if (waiting.size) {
       const queue = [...waiting].filter((c) => c.isConnected && !c.hidden);
       waiting.clear();
       queue.sort((p, q) => {
         const a = p.getBoundingClientRect(), b = q.getBoundingClientRect();
         return a.top - b.top || a.left - b.left;
       });
-      while (queue.length && asking.size < most) ask(queue.shift());
-      for (const card of queue) waiting.add(card);
+      const byPrefix = new Map();
+      for (const card of queue) {
+        const key = card.dataset.prefix;
+        if (!byPrefix.has(key)) byPrefix.set(key, []);
+        byPrefix.get(key).push(card);
+      }
+      for (const [prefix, cards] of byPrefix) {
+        const box = cards[0].closest(".tag-cards");
+        const most = Number((box && box.dataset.atOnce) || 6);
+        if (!inflight.has(prefix)) {
+          const build = cards[0].dataset.build;
+          const batch = cards.filter((c) => c.dataset.build === build).slice(0, most);
+          askBatch(prefix, batch);
+          cards.filter((c) => !batch.includes(c)).forEach((c) => waiting.add(c));
+        } else {
+          cards.forEach((c) => waiting.add(c));
+        }
+      }
     }
-    if ((asking.size || waiting.size) && !pumpTimer) pumpTimer = setTimeout(pump, 40);
+    if ((inflight.size || waiting.size) && !pumpTimer) pumpTimer = setTimeout(pump, 30);
   }
 
   const nearView = new IntersectionObserver((entries) => {
@@ -181,12 +207,12 @@
     if (st.phase === "idle" || st.phase === "waiting") return;
     st.phase = "stale";
     st.tries = TRIES;
-    asking.delete(card);
     nearView.unobserve(card);
     nearView.observe(card);  // the observer reports at once whether it is near
   }
 
   function refreshBox(box) {
+    inflight.delete(box.dataset.prefix);
     for (const card of box.querySelectorAll(".tag-card")) stale(card);
   }
 
@@ -226,7 +252,7 @@
     }
   }).observe(document.documentElement, { childList: true, subtree: true });
 
-  window.inspectorCards = { compileFilter: compileFilter, stale: stale };
+  window.inspectorCards = { compileFilter: compileFilter, stale: stale, runsOf: runsOf };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     cards: { apply: apply, live: live, refresh: refresh },
   });

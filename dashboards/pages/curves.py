@@ -3,8 +3,9 @@
 The server sends each card's series once, decimated to the card's pixel width with every
 bucket's min and max (``dashboards.series``); ``assets/curves.js`` smooths and draws them, so
 the smoothing slider, x-axis switch, log scale and outlier clipping never wait for the
-server. Cards, filtering and loading near the view come from ``TagCards``; a card's data is
-asked for when it comes near the view and again when the run selection changes. Zooming
+server. Cards, filtering and loading near the view come from ``TagCards``; a card (chart
+and data) is built when it comes near the view and again when the run selection or the run
+grouping changes. Zooming
 re-queries the visible range; live updates extend or replace only the series that changed
 (``Patch``). What goes into a card is in ``dashboards.curves_data``.
 """
@@ -18,7 +19,7 @@ from dash.exceptions import PreventUpdate
 from dashboards import curves_data as data
 from dashboards import state
 from dashboards.aggregate import run_hparams
-from dashboards.components.tag_cards import DRAWN, CardKey, TagCards
+from dashboards.components.tag_cards import CardKey, TagCards
 from dashboards.series import DEFAULT_MAX_POINTS
 from inspector.events import plugins as P
 
@@ -28,19 +29,29 @@ GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False, "displayModeBar": "ho
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"]}
 
 
-def card_body(_key: CardKey, ids) -> list:
+EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+
+
+def render(key: CardKey, runs, viewport, agg) -> list:
+    """A card's chart with its data (curves.js draws it) and its download buttons."""
+    runs = runs or []
+    px = int((viewport or {}).get("px") or DEFAULT_MAX_POINTS)
+    payload, meta = data.card_payload(state.store(), key.tag, runs, agg, px,
+                                      colors=state.run_colors(runs))
+    ids = lambda part: CARDS.id(part, key)  # noqa: E731 - a short name for the ids
     return [
         dcc.Graph(id=ids("graph"), config=GRAPH_CONFIG, className="curve-graph",
-                  figure={"data": [], "layout": {"xaxis": {"visible": False},
-                                                 "yaxis": {"visible": False}}}),
-        dcc.Store(id=ids("data")),
-        dcc.Store(id=ids("meta")),
+                  figure=EMPTY_FIGURE),
+        dcc.Store(id=ids("data"), data=payload),
+        dcc.Store(id=ids("meta"), data=meta),
         dcc.Store(id=ids("view")),
         dcc.Store(id=ids("zoom")),  # the x range, when the user zooms
+        html.Div(data.info_text(meta), id=ids("info"), className="card-info"),
     ]
 
 
-def card_actions(_key: CardKey, ids) -> list:
+def actions(key: CardKey) -> list:
+    ids = lambda part: CARDS.id(part, key)  # noqa: E731 - a short name for the ids
     return [
         html.Button("CSV", id=ids("dl-csv"), className="link-button",
                     title="every point of this chart's runs, with the smoothed value"),
@@ -49,10 +60,13 @@ def card_actions(_key: CardKey, ids) -> list:
     ]
 
 
-CARDS = TagCards("curves", P.KIND_SCALARS, per_run=False, body=card_body,
-                 actions=card_actions, info=lambda _key, ids: html.Span(id=ids("info")),
-                 refresh=[("selected-runs", "data")], live="page", at_once=2,
-                 card_class="curve-card", empty="No scalar data for the selected runs.")
+DEFAULT_AGG = {"mode": "none", "regex": "", "hparam": "", "band": "minmax"}
+CARDS = TagCards("curves", P.KIND_SCALARS, render, per_run=False,
+                 states=[("selected-runs", "data"), ("viewport", "data"), ("curves-agg", "data")],
+                 refresh=[("selected-runs", "data"), ("curves-agg", "data")], live="page",
+                 at_once=4, eager=4, part_callbacks=True, actions=lambda key: actions(key),
+                 card_class="curve-card",
+                 empty="No scalar data for the selected runs.")
 
 
 def layout(runs: list[str] | None = None, **_query) -> html.Div:
@@ -98,9 +112,8 @@ def layout(runs: list[str] | None = None, **_query) -> html.Div:
         ]),
     ]
     return html.Div(className="page curves-page", children=[
-        *CARDS.layout(runs, controls=controls),
-        dcc.Store(id="curves-agg", data={"mode": "none", "regex": "", "hparam": "",
-                                         "band": "minmax"}),
+        *CARDS.layout(runs, controls=controls, initial=[runs, None, DEFAULT_AGG]),
+        dcc.Store(id="curves-agg", data=DEFAULT_AGG),
         dcc.Store(id="curves-preview"),
         dcc.Download(id="curves-download-all"),
     ])
@@ -111,14 +124,12 @@ def step_ranges(relayout, view, runs: list[str], tag: str, xmode: str):
     return data.step_ranges(state.store(), relayout, view, runs, tag, xmode)
 
 
-def card_data(relayout, xmode, agg, visible, view, runs, viewport, graph_id):
-    """A card's payload: when it is asked for (near the view, new selection), zoomed, or
-    switched to another x axis while zoomed."""
-    if not visible:
-        raise PreventUpdate  # cards load when they come near the view (cards.js)
+def card_data(relayout, xmode, view, runs, viewport, agg, graph_id):
+    """A loaded card's payload again when it is zoomed, or switched to another x axis while
+    zoomed (the first payload comes with the card, ``render``)."""
     trigger = ctx.triggered_id
     zoom_request = isinstance(trigger, dict) and trigger.get("type") == "curves-zoom"
-    if trigger == "curves-xmode" and not (view or {}).get("zoomed"):
+    if not zoom_request and not (view or {}).get("zoomed"):
         raise PreventUpdate  # curves.js redraws the same data on the new axis
     if not state.ready():
         raise PreventUpdate
@@ -178,11 +189,6 @@ def register(app: dash.Dash) -> None:
         Output(one("graph"), "figure"), Output(one("view"), "data"),
         Input(one("data"), "data"), Input("curves-smoothing", "value"),
         Input("curves-xmode", "value"), Input("curves-options", "value"))
-    app.clientside_callback(  # the card's loading state ends when its lines are drawn
-        f"""(figure) => figure && figure.data && figure.data.length ? "{DRAWN}"
-                                                   : window.dash_clientside.no_update""",
-        Output(one("loading"), "className"), Input(one("graph"), "figure"),
-        prevent_initial_call=True)
     # Only a change of the x range reaches the server: a y pan, an autosize or a hover does
     # not (and so never supersedes a card's first data request with a no-op).
     app.clientside_callback(
@@ -197,9 +203,8 @@ def register(app: dash.Dash) -> None:
         Output(one("data"), "data"), Output(one("meta"), "data"),
         Output(one("info"), "children"),
         Input(one("zoom"), "data"), Input("curves-xmode", "value"),
-        Input("curves-agg", "data"), Input(one("visible"), "data"),
         State(one("view"), "data"), State("selected-runs", "data"),
-        State("viewport", "data"), State(one("graph"), "id"),
+        State("viewport", "data"), State("curves-agg", "data"), State(one("graph"), "id"),
         prevent_initial_call=True)(card_data)
     app.callback(
         Output(every("data"), "data", allow_duplicate=True),

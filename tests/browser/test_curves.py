@@ -211,8 +211,8 @@ def test_new_points_appear_within_two_seconds(curves, logdir):
 FAR_CARDS = """
 return [...document.querySelectorAll('.curve-card')]
     .filter((c) => c.getBoundingClientRect().top > window.innerHeight + 800)
-    .map((c) => [c.dataset.tag, (c.querySelector('.js-plotly-plot').data || []).length,
-                 c.querySelector('.card-info').textContent]);
+    .map((c) => [c.dataset.tag, ((c.querySelector('.js-plotly-plot') || {}).data || []).length,
+                 (c.querySelector('.card-info') || {textContent: ''}).textContent]);
 """
 
 
