@@ -12,10 +12,16 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +173,39 @@ def wait_for(drv, script: str, *args, timeout: float = 15.0, what: str = ""):
             return last
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what or script!r} (last: {last!r})")
+
+
+@contextmanager
+def inspector_serve(root, *, ready: str = "", timeout: float = 60.0) -> Iterator[str]:
+    """``inspector serve --logdir root`` in a child process on a free loopback port, as a
+    user starts it; yields its URL once the app answers (and, with ``ready``, once its layout
+    names that text: the first read of the logdir is done). Stops the server after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The child imports this checkout, whatever the current directory.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--logdir", str(root),
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                layout = urllib.request.urlopen(url + "/_dash-layout").read().decode()
+                # JSON may escape "/" as \u002f
+                if not ready or ready in layout.replace("\\u002f", "/"):
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError(f"inspector serve exited: {proc.stderr.read()}")
+            if time.time() > deadline:
+                raise AssertionError(f"inspector serve did not show {ready!r} in {timeout} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -8,11 +8,7 @@ server of the other browser tests keeps its state.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -24,7 +20,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .conftest import wait_for
+from .conftest import inspector_serve, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -58,27 +54,8 @@ def graph_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("graph-logs")
     _write_lenet5(root)
     shutil.copytree(TORCH_LOGS, root / "torch")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--logdir", str(root),
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if "lenet5/train" in urllib.request.urlopen(url + "/_dash-layout").read().decode():
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            raise AssertionError(f"inspector serve exited: {proc.stderr.read()}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with inspector_serve(root, ready="lenet5/train") as url:
+        yield url
 
 
 def open_graph(driver, url: str, run: str) -> list[str]:

@@ -9,18 +9,15 @@ server of the other browser tests keeps its state.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from urllib.parse import quote
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .conftest import wait_for
+from .conftest import inspector_serve, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -61,25 +58,8 @@ def kern_server(tmp_path_factory):
             raise AssertionError(f"{args[0]} training failed ({job.returncode}): {err[-2000:]}")
     runs = {name: str(p.relative_to(root)) for name in ("lenet5", "softmax")
             for p in root.glob(f"{name}/*/train")}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--logdir", str(root),
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_dash-layout").read()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise AssertionError(f"inspector serve exited: {proc.stderr.read()}") from None
-            time.sleep(0.2)
-    yield url, runs
-    proc.terminate()
-    proc.wait(timeout=30)
+    with inspector_serve(root) as url:
+        yield url, runs
 
 
 def _open(driver, url: str, tiles: int, canvas: str = "kern-canvas") -> None:

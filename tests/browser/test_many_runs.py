@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -24,7 +20,7 @@ from selenium.webdriver.common.keys import Keys
 
 from inspector.store import Store
 
-from .conftest import wait_for
+from .conftest import inspector_serve, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -46,27 +42,8 @@ def many_server(tmp_path_factory):
             if i < 2:  # run_01 logs this tag once: a series of one point
                 for step in range(STEPS if i == 0 else 1):
                     writer.scalar(FEW_TAG, float(np.sin(step / 40)), step + 100 * i)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--logdir", str(root),
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            layout = urllib.request.urlopen(url + "/_dash-layout").read().decode()
-            if f"run_{RUNS - 1:02d}" in layout:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            raise AssertionError(f"inspector serve exited: {proc.stderr.read()}")
-        time.sleep(0.2)
-    yield url, root
-    proc.terminate()
-    proc.wait(timeout=30)
+    with inspector_serve(root, ready=f"run_{RUNS - 1:02d}") as url:
+        yield url, root
 
 
 FIND = """

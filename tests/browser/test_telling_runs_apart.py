@@ -11,16 +11,12 @@ process, so the session server of the other browser tests keeps its state.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from .conftest import wait_for
+from .conftest import inspector_serve, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -62,26 +58,8 @@ def sweep_server(tmp_path_factory):
         with SummaryWriter(root / LENET / part) as writer:
             for epoch in (1, 2, 3):
                 writer.scalar("lenet/accuracy", 0.5 + epoch / 10, epoch)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--logdir", str(root),
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if "activation=tanh" in urllib.request.urlopen(url + "/_dash-layout").read().decode():
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            raise AssertionError(f"inspector serve exited: {proc.stderr.read()}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with inspector_serve(root, ready="activation=tanh") as url:
+        yield url
 
 
 CARD = """

@@ -12,11 +12,9 @@ from __future__ import annotations
 import csv
 import glob
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -28,34 +26,11 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from tests.dashboards.test_samples_playground_data import write_samples
 from tests.dashboards.view_logs import CLASSES, write_trial
 
-from .conftest import wait_for
+from .conftest import inspector_serve, wait_for
 
 pytestmark = pytest.mark.browser
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _serve(root):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--logdir", str(root),
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            layout = urllib.request.urlopen(url + "/_dash-layout").read().decode()
-            if "sweep\\u002fc" in layout or "sweep/c" in layout:  # JSON may escape "/"
-                return proc, url
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            raise AssertionError(f"inspector serve exited: {proc.stderr.read()}")
-        time.sleep(0.2)
-    proc.terminate()  # never leave a server behind
-    raise AssertionError("inspector serve did not come up")
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +44,8 @@ def views(tmp_path_factory):
     logs = {name: write_trial(root, f"sweep/{name}", {"lr": lr, "optimizer": "sgd"}, seed=i)
             for i, (name, lr) in enumerate((("a", 0.1), ("b", 0.2), ("c", 0.3)))}
     write_samples(root)
-    proc, url = _serve(root)
-    yield url, logs, root
-    proc.terminate()
-    proc.wait(timeout=30)
+    with inspector_serve(root, ready="sweep/c") as url:
+        yield url, logs, root
 
 
 def _figure(driver, graph_id: str, what: str):
