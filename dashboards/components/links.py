@@ -29,3 +29,14 @@ def link_params(search: str | None) -> dict:
         except ValueError:
             out.pop("step")
     return out
+
+
+def preselect(options: list[str], wanted: str | None,
+              fallback: list[str] | None = None) -> str | None:
+    """The option a link asked for (``wanted``) when it is offered, else the first offered
+    ``fallback`` (e.g. the runs ticked in the run picker), else the first option; None when
+    nothing is offered."""
+    for candidate in [wanted, *(fallback or [])]:
+        if candidate in options:
+            return candidate
+    return options[0] if options else None

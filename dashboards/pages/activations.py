@@ -15,7 +15,7 @@ from dash import Input, Output, State, dcc, html
 from dashboards import activations_data as A
 from dashboards import state
 from dashboards.components import cards
-from dashboards.components.links import page_link
+from dashboards.components.links import page_link, preselect
 from dashboards.kernels_data import index_at_step, series
 from inspector.events import plugins as P
 from inspector.kinds import Kind
@@ -24,24 +24,17 @@ dash.register_page(__name__, path="/activations", name="Activations",
                    title="Inspector · Activations", order=7)
 
 
-def _pick(options: list[str], wanted: str | None, fallback: list[str] | None = None):
-    for candidate in [wanted, *(fallback or [])]:
-        if candidate in options:
-            return candidate
-    return options[0] if options else None
-
-
 def layout(runs: list[str] | None = None, run: str | None = None, layer: str | None = None,
            step: str | None = None, **_query) -> html.Div:
     store = state.store() if state.ready() else None
     act_runs = A.activation_runs(store) if store else []
-    chosen = _pick(act_runs, run, [r for r in runs or [] if r in act_runs])
+    chosen = preselect(act_runs, run, [r for r in runs or [] if r in act_runs])
     layers = A.activation_layers(store, chosen) if store and chosen else []
     return html.Div(className="page activations-page", children=[
         html.Div(className="toolbar", children=[
             dcc.Dropdown(id="act-run", options=act_runs, value=chosen, clearable=False,
                          placeholder="run", className="kern-dropdown wide"),
-            dcc.Dropdown(id="act-layer", options=layers, value=_pick(layers, layer),
+            dcc.Dropdown(id="act-layer", options=layers, value=preselect(layers, layer),
                          clearable=False, placeholder="layer", className="kern-dropdown"),
             dcc.Dropdown(id="act-filter", options=[], value=None, clearable=True,
                          placeholder="one filter across probes…", className="kern-dropdown"),
@@ -77,7 +70,7 @@ def layout(runs: list[str] | None = None, run: str | None = None, layer: str | N
 
 def choose_layer(run, layer):
     layers = A.activation_layers(state.store(), run) if run else []
-    return layers, _pick(layers, layer)
+    return layers, preselect(layers, layer)
 
 
 def load_layer(run, layer, _refresh, want_step, index, old_steps, old_filters):

@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 from dashboards import kernels_data as K
 from dashboards import state
 from dashboards.components import cards
-from dashboards.components.links import page_link
+from dashboards.components.links import page_link, preselect
 from dashboards.components.step_slider import StepCards
 from inspector.kinds import Kind
 
@@ -41,22 +41,13 @@ IMAGE_CARDS = StepCards(IMG_PREFIX, Kind.IMAGES, _render_image,
 IMAGE_CARDS.tags = K.kernel_image_tags  # only image tags that look like kernels
 
 
-def _pick(options: list[str], wanted: str | None, fallback: list[str] | None = None):
-    if wanted in options:
-        return wanted
-    for candidate in fallback or []:
-        if candidate in options:
-            return candidate
-    return options[0] if options else None
-
-
 def layout(runs: list[str] | None = None, run: str | None = None, layer: str | None = None,
            step: str | None = None, **_query) -> html.Div:
     store = state.store() if state.ready() else None
     kernel_runs = K.kernel_runs(store) if store else []
-    chosen = _pick(kernel_runs, run, [r for r in runs or [] if r in kernel_runs])
+    chosen = preselect(kernel_runs, run, [r for r in runs or [] if r in kernel_runs])
     layers = K.kernel_layers(store, chosen) if store and chosen else []
-    chosen_layer = _pick(layers, layer)
+    chosen_layer = preselect(layers, layer)
     empty = None if kernel_runs else cards.empty_state(
         "Reading the logdir…" if store is None else
         "No raw kernels in this logdir: train with the Inspector hook (kernel_freq ≥ 1). "
@@ -184,7 +175,7 @@ def register(app: dash.Dash) -> None:
                   prevent_initial_call=True)
     def choose_layer(run, layer):
         layers = K.kernel_layers(state.store(), run) if run else []
-        return layers, _pick(layers, layer)
+        return layers, preselect(layers, layer)
 
     app.callback(Output("kern-meta", "data"), Output("kern-slider", "max"),
                  Output("kern-slider", "marks"), Output("kern-slider", "value"),

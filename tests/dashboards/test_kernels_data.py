@@ -138,3 +138,12 @@ def test_kernel_images_list_other_writers_and_grids_only_of_layers_without_tenso
             w.image(tag, picture, 0)
     assert sorted(K.kernel_image_tags(_store(tmp_path))["run"]) == [
         "conv2d/kernel_0/image", "kernels/big/grid"]
+
+
+def test_a_link_preselects_its_option_else_the_ticked_one_else_the_first():
+    from dashboards.components.links import preselect
+
+    assert preselect(["a", "b", "c"], "b", ["c"]) == "b"
+    assert preselect(["a", "b", "c"], "zz", ["x", "c"]) == "c"
+    assert preselect(["a", "b"], None) == "a"
+    assert preselect([], "a") is None
