@@ -183,7 +183,7 @@ class Store(TypedQueries):
         """The run as cached, when its files are still what was read (or only grew)."""
         if self._cache is None:
             return None
-        entry: Entry | None = self._cache.load(self.logdir, name, paths, self._fs)
+        entry: Entry | None = self._cache.load(self._root, name, paths, self._fs)
         if entry is None:
             return None
         st = entry.state
@@ -228,7 +228,7 @@ class Store(TypedQueries):
                          tag_by_hash=run.tag_by_hash, series=series,
                          decode_errors=run.decode_errors, error_counts=run.error_counts,
                          file_versions=run.file_versions)
-            self._cache.save(self.logdir, run.name, state, columns)
+            self._cache.save(self._root, run.name, state, columns)
             self._saved_at[run.name] = (run.version, time.monotonic())
 
     def _bump(self, run: _Run) -> int:
