@@ -122,10 +122,13 @@ class ColumnCache:
         if meta.get(b"format") != FORMAT:
             raise ValueError("not an Inspector cache file")
         state = pickle.loads(meta[b"state"])
-        table = reader.read_all()
-        cols = [table.column(name).combine_chunks().to_numpy(zero_copy_only=True)
-                if table.num_rows else np.empty(0, dtype)
-                for name, dtype in _COLUMNS]
+        # Batch by batch: zero-copy views of the mapped file (combine_chunks would copy).
+        batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
+        cols = []
+        for i, (_, dtype) in enumerate(_COLUMNS):
+            parts = [b.column(i).to_numpy(zero_copy_only=True) for b in batches if b.num_rows]
+            cols.append(parts[0] if len(parts) == 1 else
+                        np.concatenate(parts) if parts else np.empty(0, dtype))
         columns, start = {}, 0
         for tag, file, n in state.pop("segments"):
             columns[tag, file] = tuple(c[start : start + n] for c in cols)
