@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,25 @@ def input_shape(store, run: str) -> tuple[int, ...] | None:
     if images:
         return (images[-1].value.height, images[-1].value.width, 1)
     return None
+
+
+# Images of kernels written by other tools. Inspector's own picture of a layer
+# (kernels/<layer>/grid) is listed only when the layer's raw tensor is missing (the hook skips
+# tensors over max_kernel_values): otherwise the page's grid draws that tensor.
+KERNEL_IMAGES = re.compile(r"^(?!feature_maps/|feature_vis/).*(kernel|weight)", re.IGNORECASE)
+
+
+def kernel_image_tags(store) -> dict[str, list[str]]:
+    """{run: image tags that look like kernels (other writers' pictures, e.g. the stock Keras
+    callback's write_images), minus Inspector's pictures of layers whose raw tensor exists}."""
+    raw = store.tags(Kind.KERNELS)
+    suffix = P.TAG_GRID_SUFFIX
+
+    def drawn_from_tensor(run: str, tag: str) -> bool:
+        return tag.endswith(suffix) and tag[:-len(suffix)] in raw.get(run, [])
+
+    return {run: [t for t in tags if KERNEL_IMAGES.search(t) and not drawn_from_tensor(run, t)]
+            for run, tags in store.tags(Kind.IMAGES).items()}
 
 
 def layer_form(shape: tuple[int, ...], image_shape: tuple[int, ...] | None = None) -> LayerForm:

@@ -56,7 +56,8 @@ def visualize(model, layers: list[str] | None = None, *, iterations: int = 64,
     the mean activation of its first ``max_filters`` filters (channels; units of a dense
     layer): ``{layer: (images float32 [filters, *input_shape], filter indices)}``.
 
-    ``objective``: "mean" (the filter's mean activation over its map) or "centre" (its
+    ``objective``: "mean" (the filter's mean activation over its map less an eighth at
+    each border, where zero padding would be the pattern) or "centre" (its
     activation at the map's centre: a pattern the size of its receptive field; for a
     saturating activation such as tanh the mean objective favours flat inputs). Gradients are
     made zero-mean per image, so brightness alone never excites a filter.
@@ -105,8 +106,12 @@ def _ascend(sub, k, x0, mask, iterations, step_size, l2, blur_every, jitter, val
             shifted = tf.roll(x, shift=[dy, dx], axis=[1, 2]) if spatial else x
             out = sub(shifted, training=False)
             act = out[k] if isinstance(out, (list, tuple)) else out
-            if objective == "centre" and len(act.shape) == 4:
-                act = act[:, act.shape[1] // 2, act.shape[2] // 2]
+            if len(act.shape) == 4:
+                h, w = act.shape[1], act.shape[2]
+                if objective == "centre":
+                    act = act[:, h // 2, w // 2]
+                else:  # away from the borders, where zero padding would be the pattern
+                    act = act[:, h // 8:h - h // 8, w // 8:w - w // 8]
             act = tf.reshape(act, (tf.shape(act)[0], -1, act.shape[-1]))
             score = tf.reduce_sum(tf.reduce_mean(act, axis=1) * mask)
         grad = tape.gradient(score, x)

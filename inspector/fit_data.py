@@ -13,6 +13,7 @@ so it raises ``CannotSample``. Imports TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 from dataclasses import dataclass
@@ -145,7 +146,71 @@ def _concat(batches, limit: int) -> tuple[Any, Any] | None:
     return x, y
 
 
+@dataclass
+class Chosen:
+    """The evaluation data ``choose`` found: numpy ``(x, y)`` or None, whether it is a
+    training sample, and the warning lines about what is missing."""
+
+    data: tuple[Any, Any] | None
+    from_training: bool
+    warnings: list[str]
+
+
+def choose(validation, training, limit: int) -> Chosen:
+    """At most ``limit`` samples of the ``validation`` data (read whatever its form: it was
+    given for this), else of the ``training`` data (not from generators), with one warning
+    line for each thing this leaves out and how to enable it."""
+    notes: list[str] = []
+    what = "probe batch, gradients, layer outputs and evaluation"
+    for source, from_training in ((validation, False), (training, True)):
+        if source is None:
+            continue
+        try:
+            data = sample(source, limit, consume=not from_training)
+        except CannotSample as err:
+            notes.append(f"{what}: fit was given {err}, which cannot be read without taking "
+                         "batches from training; pass validation_data= to fit or to Inspector")
+            continue
+        except Exception as err:  # noqa: BLE001 - logging must never stop training
+            notes.append(f"{what}: reading the data failed ({type(err).__name__}: {err}); "
+                         "pass validation_data=(x, y) arrays to Inspector")
+            continue
+        if data is None:
+            continue
+        if from_training:
+            notes.append(f"evaluation: fit has no validation data, so the first "
+                         f"{len(tf.nest.flatten(data[0])[0])} training samples are evaluated "
+                         "(train run); pass validation_data= or validation_split= to fit to "
+                         "evaluate held-out data")
+        if data[1] is None:
+            notes.append("gradients and evaluation: the data holds no targets; give fit "
+                         "(x, y) pairs or pass validation_data=(x, y) to Inspector")
+        return Chosen(data, from_training, notes)
+    if validation is None and training is None:
+        notes.append(f"{what}: no data; pass validation_data= to fit or to Inspector")
+    return Chosen(None, False, notes)
+
+
 # ------------------------------------------------------------------------------ signatures
+
+
+def specs(found, model, *sources) -> tuple[Any, Any] | None:
+    """``(x_spec, y_spec)`` to trace graphs for: ``found`` (e.g. the probe batch's) where it
+    has a ``y_spec``, else the first of ``sources`` (data in ``sample``'s forms) that has,
+    else the model's own signature (``model_specs``); ``y_spec`` None if none has one."""
+    for source in sources:
+        if found is None or found[1] is None:
+            with contextlib.suppress(Exception):
+                got = data_specs(source)
+                if got is not None and (found is None or got[1] is not None):
+                    found = got
+    if found is None or found[1] is None:
+        with contextlib.suppress(Exception):
+            got = model_specs(model)
+            if got is not None and (found is None or got[1] is not None):
+                found = got if found is None else (found[0], got[1])
+    return found
+
 
 
 def _spec(shape, dtype) -> tf.TensorSpec:

@@ -124,16 +124,25 @@ def inference_graph(model, x_spec) -> tf.compat.v1.GraphDef:
 @dataclass
 class GraphTracer:
     """Traces the training-step graph (when ``y_spec`` is given and the model has an
-    optimizer) and the inference graph of ``model`` for ``x_spec`` on a background thread.
+    optimizer) and the inference graph of ``model`` for ``x_spec`` (unless ``op_graphs`` is
+    False), then runs ``jobs`` (``(part, callable)``: e.g. compiling the hook's probe
+    passes), on a background thread.
 
     ``start()`` begins (start it once the model and its optimizer are built: after the
     first training step); ``done`` tells whether it finished; ``result()`` waits for it and
-    returns ``{"train": GraphDef | None, "inference": GraphDef | None}``; ``errors`` holds
-    ``(part, exception)`` for each graph that could not be traced."""
+    returns ``{"train": GraphDef, "inference": GraphDef}`` (those traced); ``errors`` holds
+    ``(part, exception)`` for each part that failed. ``inference_from``, a callable run first
+    and returning a traced forward pass's graph, replaces the inference trace (one trace
+    serving both)."""
 
     model: object
     x_spec: object
     y_spec: object = None
+    jobs: list = field(default_factory=list)
+    op_graphs: bool = True
+    first: list = field(default_factory=list)  # jobs run before the traces
+    first_done: threading.Event = field(default_factory=threading.Event)
+    inference_from: object = None
     graphs: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     _thread: threading.Thread | None = None
@@ -148,6 +157,10 @@ class GraphTracer:
             self._trace()
 
     @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    @property
     def done(self) -> bool:
         return self._thread is None or not self._thread.is_alive()
 
@@ -156,17 +169,36 @@ class GraphTracer:
             self._thread.join()
         return self.graphs
 
+    def _run(self, part: str, fn):
+        try:
+            return fn()
+        except Exception as err:  # noqa: BLE001 - reported by the caller
+            self.errors.append((part, err))
+            return None
+
     def _trace(self) -> None:
         model = self.model
+        for part, job in self.first:
+            self._run(part, job)
+        self.first_done.set()
+        if not self.op_graphs:
+            for part, job in self.jobs:
+                self._run(part, job)
+            return
         if self.y_spec is not None and getattr(model, "optimizer", None) is not None:
-            try:
-                self.graphs["train"] = train_step_graph(model, self.x_spec, self.y_spec)
-            except Exception as err:  # noqa: BLE001 - reported by the caller
-                self.errors.append(("training-step graph", err))
-        try:
-            self.graphs["inference"] = inference_graph(model, self.x_spec)
-        except Exception as err:  # noqa: BLE001
-            self.errors.append(("inference graph", err))
+            self.graphs["train"] = self._run(
+                "training-step graph", lambda: train_step_graph(model, self.x_spec, self.y_spec))
+        graph = None
+        if self.inference_from is not None:
+            graph = self._run("probe passes", self.inference_from)
+        if graph is not None:
+            names = model_scope_names(model)
+            self.graphs["inference"] = tidy_scopes(graph.as_graph_def(add_shapes=True), names)
+        else:
+            self.graphs["inference"] = self._run(
+                "inference graph", lambda: inference_graph(model, self.x_spec))
+        for part, job in self.jobs:
+            self._run(part, job)
 
 
 def tidy_scopes(graph_def, layer_names) -> tf.compat.v1.GraphDef:

@@ -113,11 +113,14 @@ class Inspector(keras.callbacks.Callback):
 
     Cost at the defaults: under a millisecond per logged batch (nothing on the others) and,
     per epoch, one forward and backward pass on the probe batch, one forward pass on at most
-    ``eval_samples`` validation samples and the encoding of about a hundred summaries; the
-    first epoch also traces the graphs and the probe functions (a second or two). For
-    LeNet-5 on 14,000 digits that is about 0.2 s against a 9 s epoch, some 2-3 %
-    (``benchmarks/hook_overhead.py``). ``hook_seconds`` and ``perf/hook_seconds`` hold the
-    time spent here.
+    ``eval_samples`` validation samples and the encoding of about a hundred summaries. The
+    first epoch reads the samples and writes the weights and kernels before training; the
+    probe pass before training (on the weights as they were), the graphs and the compiled
+    probe and evaluation passes are traced on a background thread from the first training
+    step on (until they are ready, passes run eagerly), so the training thread waits for
+    none of it (``benchmarks/hook_overhead.py`` compares this with the stock TensorBoard
+    callback). ``hook_seconds`` and ``perf/hook_seconds`` hold the time spent in this
+    callback; the background thread's CPU time shows only in the epoch's own.
     """
 
     def __init__(self, logdir: str | os.PathLike, *, validation_data=None, class_names=None,

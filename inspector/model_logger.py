@@ -29,16 +29,18 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from inspector import evaluation, fit_data, graph_trace, layer_summaries, probes
+from inspector import fit_data, graph_trace, layer_summaries, probes
 from inspector.events import plugins as P
-from inspector.kinds import embeddings
+from inspector.logger_evaluation import PREDICT_BATCH, TRAIN, VALIDATION, LoggerEvaluation
 from inspector.summary import SummaryWriter
 
-TRAIN, VALIDATION = "train", "validation"
-PREDICT_BATCH = 256  # samples per forward pass when evaluating
+NO_SHAPE = ("op graphs: the model's input shape is unknown; build the model (keras.Input "
+            "or model.build) or give fit arrays or a Dataset")
+
+__all__ = ["PREDICT_BATCH", "TRAIN", "VALIDATION", "ModelLogger", "learning_rate"]
 
 
-class ModelLogger:
+class ModelLogger(LoggerEvaluation):
     """Writes one model's training into ``logdir`` (runs ``train``, ``validation`` and the
     logdir itself for hparams).
 
@@ -103,6 +105,8 @@ class ModelLogger:
         self._recorder: probes.LayerRecorder | None = None
         self._evaluator: probes.LayerRecorder | None = None
         self._tracer: graph_trace.GraphTracer | None = None
+        self._results: dict[str, Any] = {}  # what the background thread found
+        self._deferred: tuple[list | None, bool] | None = None  # (values, graphs) for later
         self._graph_step = 0
 
     # ------------------------------------------------------------------ plumbing
@@ -144,19 +148,27 @@ class ModelLogger:
             w.flush()
 
     def close(self) -> None:
-        """Flush and close every writer (idempotent)."""
+        """Flush and close every writer, give the layers their plain ``call`` back
+        (idempotent)."""
         for w in self._writers.values():
             w.close()
         self._writers.clear()
+        if self._tracer is None or self._tracer.done:
+            probes.unroute(self.model)
 
     # ------------------------------------------------------------------ begin
     def start(self, step: int = 0, *, graphs: bool = True, snapshot: bool = True,
               train_step=None, hparams: dict | None = None, defer_graphs: bool = False) -> None:
-        """Once, before training: choose the probe batch and log it; the layer graph; the op
-        graphs (the training step, ``train_step(x, y)`` if given, else Keras' ``train_step``;
-        and inference), traced now or, with ``defer_graphs``, on a background thread that
-        ``trace_graphs`` starts; ``hparams`` (into the logdir itself); with ``snapshot``
-        the weights, kernels and layer outputs before training, at ``step``."""
+        """Once, before training: choose the evaluation data and the probe batch and log
+        it; ``hparams`` (into the logdir itself); with ``snapshot`` the weights, kernels,
+        gradients and layer outputs before training, at ``step``; with ``graphs`` the layer
+        graph and the op graphs (the training step, ``train_step(x, y)`` if given, else
+        Keras' ``train_step``; and inference).
+
+        With ``defer_graphs`` (and no ``train_step``) only the weights and kernels are
+        written now; the probe pass on the variables' current values, the graphs and the
+        compiled probe and evaluation passes run on a background thread that
+        ``trace_graphs`` starts, and ``collect_graphs`` writes what it found."""
         self._warning_step = self._graph_step = step
         self._choose_data()
         if self.data is not None:
@@ -167,90 +179,111 @@ class ModelLogger:
                 self.model(probes.as_batch(self.probe.head(1)), training=False)
             with self.guard("probe"):
                 layer_summaries.log_probe(self.writer(TRAIN), self.probe, step, self.class_names)
-        if graphs:
-            specs = self.graph_specs()
-            if specs is None:
-                self.warn("op graphs: the model's input shape is unknown; build the model "
-                          "(keras.Input or model.build) or give fit arrays or a Dataset")
-            elif train_step is not None or not defer_graphs:
-                self.log_graphs(step, train_step, specs)
-            else:
-                self._tracer = graph_trace.GraphTracer(self.model, *specs)
         if hparams:
             self.log_hparams(hparams)
+        if defer_graphs and train_step is None:
+            # Weights and kernels now; the probe pass before training and everything traced
+            # go to a background thread (``trace_graphs``), written by ``collect_graphs``.
+            values = None
+            if snapshot:
+                self.log_model_state(step, gradients=False, outputs=False, feature_maps=False)
+                values = [np.array(v.numpy(), copy=True) for v in self.model.variables]
+            self._deferred = (values, graphs)
+            return
+        specs = self.graph_specs() if graphs else None
+        if graphs and specs is None:
+            self.warn(NO_SHAPE)
         if snapshot:
             self.log_model_state(step)
         if graphs:  # after the snapshot: its probe pass saw the layer calls
             self.log_layer_graph(step)
+            if specs is not None:
+                self.log_graphs(step, train_step, specs)
+
+    def _background_tracer(self, specs, values=None, *,
+                           layer_graph: bool = True) -> graph_trace.GraphTracer:
+        """For one background thread: the probe pass with the variables' ``values`` (taken
+        before training), the op graphs (``specs``; none if None), the compiled probe and
+        evaluation passes (the evaluation pass's graph is the inference graph)."""
+        first, jobs = [], []
+        recorder = self.recorder()
+        if recorder is not None and values is not None:
+            y = self.probe.y if "gradients" not in self._disabled else None
+            first.append(("layer outputs", lambda: self._results.__setitem__(
+                "snapshot", recorder.record_at(values, self.probe.x, y))))
+        if layer_graph:
+            first.append(("layer graph", lambda: self._results.__setitem__(
+                "layer graph", self._layer_graph_json())))
+        if specs is None:
+            return graph_trace.GraphTracer(self.model, None, first=first, op_graphs=False)
+        if recorder is not None:
+            x_spec = probes.input_spec(probes.as_batch(self.probe.x))
+            y_spec = None
+            if self.probe.y is not None and "gradients" not in self._disabled:
+                y_spec = probes.input_spec(self.probe.y)
+            jobs.append(("probe passes", lambda: recorder.compile(x_spec, y_spec)))
+        inference_from = None
+        if self.data is not None and self.data[1] is not None:
+            eval_spec = probes.input_spec(probes.as_batch(self.data[0]))
+
+            def inference_from():
+                evaluator = self.evaluator()  # after ``first``: the layer calls are known
+                evaluator.compile(eval_spec)
+                return evaluator.forward_graph
+        return graph_trace.GraphTracer(self.model, *specs, first=first, jobs=jobs,
+                                       inference_from=inference_from)
+
+    def _write_background(self, step: int) -> None:
+        """What the background thread saw of the model before training, at ``step``."""
+        seen = self._results.pop("snapshot", None)
+        if seen is not None:
+            self.log_seen(step, seen)
+        text = self._results.pop("layer graph", None)
+        if text is not None:
+            self.writer(TRAIN).keras_model(text, step)
 
     def _choose_data(self) -> None:
         """The evaluation data: the validation data, else a sample of the training data."""
-        for source, run in ((self._validation_data, VALIDATION), (self._training_data, TRAIN)):
-            if source is None:
-                continue
-            try:
-                self.data = fit_data.sample(source, self.eval_samples,
-                                            consume=source is self._validation_data)
-            except fit_data.CannotSample as err:
-                self.warn(f"probe batch, gradients, layer outputs and evaluation: fit was "
-                          f"given {err}, which cannot be read without taking batches from "
-                          "training; pass validation_data= to fit or to Inspector")
-                continue
-            except Exception as err:  # noqa: BLE001 - logging must never stop training
-                self.warn(f"probe batch, gradients, layer outputs and evaluation: reading "
-                          f"the data failed ({type(err).__name__}: {err}); pass "
-                          "validation_data=(x, y) arrays to Inspector")
-                continue
-            if self.data is not None:
-                self.evaluation_run = run
-                break
-        if self.data is None:
-            if self._validation_data is None and self._training_data is None:
-                self.warn("probe batch, gradients, layer outputs and evaluation: no data; "
-                          "pass validation_data= to fit or to Inspector")
-            return
-        if self.evaluation_run == TRAIN:
-            self.warn(f"evaluation: fit has no validation data, so the first "
-                      f"{len(tf.nest.flatten(self.data[0])[0])} training samples are "
-                      "evaluated (train run); pass validation_data= or validation_split= "
-                      "to fit to evaluate held-out data")
-        if self.data[1] is None:
-            self.warn("gradients and evaluation: the data holds no targets; give fit "
-                      "(x, y) pairs or pass validation_data=(x, y) to Inspector")
+        chosen = fit_data.choose(self._validation_data, self._training_data, self.eval_samples)
+        self.data = chosen.data
+        self.evaluation_run = TRAIN if chosen.from_training else VALIDATION
+        for message in chosen.warnings:
+            self.warn(message)
 
     def graph_specs(self) -> tuple[Any, Any] | None:
         """``(x_spec, y_spec)`` the op graphs are traced for: the probe batch's, else the
-        training data's, else the model's own input signature (``y_spec`` may be None)."""
+        data's, else the model's own input signature (``y_spec`` may be None)."""
         found = None
         if self.probe is not None:
             found = (probes.input_spec(self.probe.x),
                      None if self.probe.y is None else probes.input_spec(self.probe.y))
-        for source in (self._validation_data, self._training_data):
-            if found is None or found[1] is None:
-                with contextlib.suppress(Exception):
-                    specs = fit_data.data_specs(source)
-                    if specs is not None and (found is None or specs[1] is not None):
-                        found = specs
-        if found is None or found[1] is None:
-            with contextlib.suppress(Exception):
-                specs = fit_data.model_specs(self.model)
-                if specs is not None and (found is None or specs[1] is not None):
-                    found = specs if found is None else (found[0], specs[1])
-        return found
+        return fit_data.specs(found, self.model, self._validation_data, self._training_data)
 
-    def trace_graphs(self) -> None:
-        """Start tracing the op graphs deferred by ``start`` on a background thread (call
-        it once the model's optimizer is built, e.g. after the first training step)."""
-        if self._tracer is not None and self._tracer._thread is None:
-            self._tracer.start()
+    def trace_graphs(self, background: bool = True) -> None:
+        """Start what ``start`` deferred on a background thread (call it once the model and
+        its optimizer are built, e.g. after the first training step: a subclassed model fed
+        by a generator only has an input shape then)."""
+        if self._deferred is None:
+            return
+        values, graphs = self._deferred
+        self._deferred = None
+        specs = self.graph_specs() if graphs else None
+        if graphs and specs is None:
+            self.warn(NO_SHAPE)
+        self._tracer = self._background_tracer(specs, values, layer_graph=graphs)
+        self._tracer.start(background=background)
 
     def collect_graphs(self, wait: bool = False) -> None:
-        """Write the op graphs traced in the background, if done (or ``wait``)."""
+        """Write what the background thread found: the model's state before training as
+        soon as it is there (waiting for it, so that no later step is written before it),
+        the op graphs when done (or, with ``wait``, waiting for them)."""
+        if self._deferred is not None:  # no training step ran
+            self.trace_graphs(background=False)
         tracer = self._tracer
-        if tracer is None or (tracer._thread is None and not wait):
+        if tracer is None:
             return
-        if tracer._thread is None:
-            tracer.start(background=False)
+        tracer.first_done.wait()
+        self._write_background(self._graph_step)
         if not (wait or tracer.done):
             return
         graphs = tracer.result()
@@ -294,22 +327,24 @@ class ModelLogger:
         """The layer graph JSON (train run, tag ``keras``). A subclassed model's layer calls
         are those of the last probe pass (or of one pass over zeros of its input shape)."""
         with self.guard("layer graph"):
-            recorder = self._recorder
-            if recorder is None or not recorder.calls:
-                recorder = probes.LayerRecorder(self.model, [])
-            specs = None
-            if not recorder.calls and graph_trace.needs_calls(self.model):
-                specs = self.graph_specs()
-                if specs is not None:  # a subclassed model shows its layers when called
-                    recorder.run(tf.nest.map_structure(
-                        lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0]))
-            shape = None
-            if self.probe is not None:
-                shape = [None, *np.shape(tf.nest.flatten(self.probe.x)[0])[1:]]
-            elif specs is not None:
-                shape = tf.nest.flatten(specs[0])[0].shape.as_list()
-            text = graph_trace.layer_graph_json(self.model, recorder.calls, shape)
-            self.writer(TRAIN).keras_model(text, step)
+            self.writer(TRAIN).keras_model(self._layer_graph_json(), step)
+
+    def _layer_graph_json(self) -> str:
+        recorder = self._recorder
+        if recorder is None or not recorder.calls:
+            recorder = probes.LayerRecorder(self.model, [])
+        specs = None
+        if not recorder.calls and graph_trace.needs_calls(self.model):
+            specs = self.graph_specs()
+            if specs is not None:  # a subclassed model shows its layers when called
+                recorder.run(tf.nest.map_structure(
+                    lambda s: tf.zeros([1, *s.shape[1:]], s.dtype), specs[0]))
+        shape = None
+        if self.probe is not None:
+            shape = [None, *np.shape(tf.nest.flatten(self.probe.x)[0])[1:]]
+        elif specs is not None:
+            shape = tf.nest.flatten(specs[0])[0].shape.as_list()
+        return graph_trace.layer_graph_json(self.model, recorder.calls, shape)
 
     # ------------------------------------------------------------------ curves
     def batch(self, step: int, metrics: dict, *, learning_rate: float | None = None,
@@ -378,6 +413,15 @@ class ModelLogger:
         seen = None
         with self.guard("layer outputs"):
             seen = self._probe_pass()
+        if seen is not None:
+            self.log_seen(step, seen, gradients=gradients, outputs=outputs,
+                          feature_maps=feature_maps)
+
+    def log_seen(self, step: int, seen: probes.Recording, *, gradients: bool = True,
+                 outputs: bool = True, feature_maps: bool = True) -> None:
+        """Gradient and layer-output histograms, feature maps and recurrent states of one
+        probe pass, each as asked."""
+        w = self.writer(TRAIN)
         if gradients and seen is not None and seen.gradients:
             with self.guard("gradients"):
                 layer_summaries.log_gradients(w, self.model, seen.gradients, step, self.buckets)
@@ -392,88 +436,6 @@ class ModelLogger:
                 layer_summaries.log_recurrent_states(
                     w, self.model, seen.recurrent_inputs, step,
                     feature_map_probes=self.feature_map_probes)
-
-    # ------------------------------------------------------------------ evaluation
-    def output_names(self, count: int) -> list[str | None]:
-        """Names of the model's ``count`` outputs for evaluation tags: None for a single
-        output (the plain ``evaluation/...`` tags), else Keras' output names."""
-        if count <= 1:
-            return [None]
-        names = list(getattr(self.model, "output_names", None) or [])
-        return names if len(names) == count else [f"output_{i}" for i in range(count)]
-
-    def _targets(self, y, count: int) -> list:
-        """The targets ``y`` as one entry per flattened model output."""
-        if count <= 1:
-            return [tf.nest.flatten(y)[0] if isinstance(y, (dict, list, tuple)) else y]
-        if isinstance(y, dict):
-            names = self.output_names(count)
-            if all(n in y for n in names):
-                return [y[n] for n in names]
-        flat = tf.nest.flatten(y)
-        return flat if len(flat) == count else [None] * count
-
-    def log_evaluation(self, step: int) -> evaluation.ClassificationReport | None:
-        """Evaluation of the validation data (validation run; the train run when it is a
-        training sample): per output, the classification summaries and each probe's
-        prediction; and, from the same forward pass, embeddings (train run). Returns the
-        (first output's) report."""
-        if self.data is None or self.data[1] is None:
-            return None
-        first = None
-        with self.guard("evaluation"):
-            if self._evaluator is None:
-                path = self._embedding_path() if self.embedding_layer else None
-                self._evaluator = probes.LayerRecorder(self.model, [path] if path else [])
-            x, y = self.data
-            seen = self._evaluator.run(x, batch_size=PREDICT_BATCH)
-            count = len(seen.results)
-            w = self.writer(self.evaluation_run)
-            names = self.output_names(count)
-            for name, target, out in zip(names, self._targets(y, count), seen.results,
-                                         strict=True):
-                if target is None:
-                    continue
-                report = evaluation.log_evaluation(w, target, out, step, self.class_names,
-                                                   pr_curves=self.pr_curves, output=name)
-                first = report if first is None else first
-                if self.probe is not None and report is not None:
-                    idx = self.probe.indices
-                    evaluation.log_probe_predictions(w, np.asarray(target)[idx], out[idx],
-                                                     step, self.class_names, output=name)
-            labels = self._targets(y, count)[0]
-            for path, vectors in seen.outputs.items():
-                with self.guard("embeddings"):
-                    self.log_embeddings(step, path, vectors[: self.embedding_samples],
-                                        None if labels is None else
-                                        np.asarray(labels)[: self.embedding_samples])
-        return first
-
-    def _embedding_path(self) -> str | None:
-        if self.embedding_layer != "auto":
-            return self.embedding_layer
-        recorder = self.recorder()
-        if recorder is not None and not recorder.calls:
-            recorder.run(self.probe.head(1))
-        if recorder is None or not recorder.calls:
-            return None
-        last = recorder.calls[-1].path
-        dense = [c.path for c in recorder.calls
-                 if c.path != last and probes.layer_role(recorder.layers[c.path]) == "dense"
-                 and c.output_shape is not None and len(c.output_shape) == 2]
-        return dense[-1] if dense else None
-
-    def log_embeddings(self, step: int, path: str, vectors: np.ndarray, y=None) -> None:
-        """Vectors of layer ``path`` (one row per sample) as an EMBEDDINGS tensor
-        ``embeddings/<path>``, with the samples' class ids beside when ``y`` holds labels."""
-        vectors = np.asarray(vectors).reshape(len(vectors), -1)
-        labels = probes.integer_labels(y)
-        names = []
-        if labels is not None:
-            names = list(self.class_names or [])
-            names += [str(i) for i in range(len(names), int(labels.max()) + 1)]
-        embeddings.write(self.writer(TRAIN), path, vectors, step, labels=labels,
-                         label_names=names)
 
     def log_samples(self, step: int, values: dict) -> None:
         """What a trainer provides, under ``samples/<name>``: a str is text, an array of

@@ -13,6 +13,8 @@ in inference mode, so dropout is off and batch-norm statistics stay as they are)
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,19 +205,73 @@ class Recording:
     recurrent_inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-class LayerRecorder:
-    """The outputs of every layer (or of the ``paths`` given) for a batch, in one eager
-    pass; with ``record(x, y)`` also the loss and the gradients of the trainable variables.
+_active = threading.local()  # .seen: the _Pass recording on this thread, if any
 
-    Keras 3 exposes no per-layer outputs for subclassed models, so the recorder wraps each
-    layer's ``call`` for the duration of one forward pass (on this thread only: another
-    thread calling the model meanwhile sees the plain layers) and unwraps it again. The
-    pass runs eagerly: on a probe batch that costs a few milliseconds, where tracing a
-    ``tf.function`` would cost a second at the first epoch. Layers inside recurrent layers
-    (their cells, called once per time step) are not recorded; the recurrent layer's input
-    is kept instead. ``calls`` lists what the last pass saw. The pass runs in inference
-    mode; ``loss_fn(y_true, y_pred)`` defaults to the compiled loss (``model.compute_loss``,
-    regularization included).
+
+class _Pass:
+    """What one recording pass collects while the model runs."""
+
+    def __init__(self, recorder: LayerRecorder, x):
+        self.wanted = set(recorder.paths) - recorder.inside
+        self.inside = recorder.inside
+        self.recurrent = set(recorder.recurrent)
+        self.producers = {id(t): "input" for t in tf.nest.flatten(x)}
+        self.found: dict[str, Any] = {}
+        self.inputs: dict[str, Any] = {}
+        self.calls: list[LayerCall] = []
+
+    def seen(self, path: str, args, kwargs, out) -> None:
+        if path in self.inside:
+            return
+        tensors = [t for t in tf.nest.flatten(out) if tf.is_tensor(t)]
+        first = tensors[0] if tensors else None
+        ins = [self.producers.get(id(t)) for t in tf.nest.flatten((args, kwargs))
+               if tf.is_tensor(t)]
+        shape = first.shape.as_list() if first is not None else None
+        self.calls.append(LayerCall(path, [p for p in ins if p], shape))
+        for t in tensors:
+            self.producers[id(t)] = path
+        if path in self.wanted and path not in self.found and first is not None:
+            self.found[path] = first
+        if path in self.recurrent and path not in self.inputs and args and tf.is_tensor(args[0]):
+            self.inputs[path] = args[0]
+
+
+class _Routed:
+    """A layer's ``call`` that reports each call to the pass recording on the calling
+    thread; with none (training, other threads) it is the plain call."""
+
+    def __init__(self, path: str, original):
+        self.path, self.original = path, original
+
+    def __call__(self, *args, **kwargs):
+        out = self.original(*args, **kwargs)
+        seen = getattr(_active, "seen", None)
+        if seen is not None:
+            seen.seen(self.path, args, kwargs, out)
+        return out
+
+
+def unroute(model) -> None:
+    """Give every layer of ``model`` its plain ``call`` back (undoes ``LayerRecorder``)."""
+    for layer in layer_paths(model).values():
+        if isinstance(layer.__dict__.get("call"), _Routed):
+            object.__delattr__(layer, "call")
+
+
+class LayerRecorder:
+    """The outputs of every layer (or of the ``paths`` given) for a batch, in one pass;
+    with ``record(x, y)`` also the loss and the gradients of the trainable variables.
+
+    Keras 3 exposes no per-layer outputs for subclassed models, so each layer's ``call`` is
+    routed through a reporter (``unroute`` undoes it) that tells the pass running on the
+    same thread what it computed; training and other threads see the plain call. Passes
+    run eagerly until ``compile`` has traced them as ``tf.function``s (which can run on a
+    background thread while training goes on); then they run the traced graphs. Layers
+    inside recurrent layers (their cells, called once per time step) are not recorded;
+    the recurrent layer's input is kept instead. ``calls`` lists what the last eager pass
+    saw. Passes run in inference mode; ``loss_fn(y_true, y_pred)`` defaults to the
+    compiled loss (``model.compute_loss``, regularization included).
     """
 
     OUTPUT = "<model output>"  # the key of the model's (first) output, with ``output=True``
@@ -225,12 +281,32 @@ class LayerRecorder:
         self.model = model
         self.layers = layer_paths(model)
         recurrent = [p for p, layer in self.layers.items() if is_recurrent(layer)]
-        self._inside = {p for p in self.layers if any(p.startswith(r + "/") for r in recurrent)}
+        self.inside = {p for p in self.layers if any(p.startswith(r + "/") for r in recurrent)}
         self.recurrent = recurrent
         self.paths = list(self.layers) if paths is None else [p for p in paths if p in self.layers]
         self.output = output
         self.loss_fn = loss_fn
         self.calls: list[LayerCall] = []
+        self.forward_graph = None  # the traced forward pass's graph, after ``compile``
+        self._forward_fn = self._record_fn = None
+        for path, layer in self.layers.items():
+            if not isinstance(layer.__dict__.get("call"), _Routed):
+                object.__setattr__(layer, "call", _Routed(path, layer.call))
+
+    def compile(self, x_spec, y_spec=None) -> None:
+        """Trace the forward pass for inputs of ``x_spec`` (and, with ``y_spec``, the
+        forward and backward pass) as ``tf.function``s; later passes whose inputs match
+        run them. Safe on another thread while the model trains."""
+        forward = tf.function(functools.partial(LayerRecorder._graph_forward, self),
+                              input_signature=[x_spec])
+        concrete = forward.get_concrete_function()
+        self.forward_graph = concrete.graph
+        if y_spec is not None:
+            record = tf.function(functools.partial(LayerRecorder._graph_record, self),
+                                 input_signature=[x_spec, y_spec])
+            record.get_concrete_function()
+            self._record_fn = record
+        self._forward_fn = forward
 
     def __call__(self, x, batch_size: int | None = None) -> dict[str, np.ndarray]:
         """{layer path: output as float32 numpy} for the inputs ``x``, run ``batch_size``
@@ -253,6 +329,55 @@ class LayerRecorder:
     def record(self, x, y) -> Recording:
         """Layer outputs, model outputs, loss and gradients for one batch ``(x, y)``."""
         x = as_batch(x)
+        if self._record_fn is not None:
+            with contextlib.suppress(TypeError, ValueError):  # inputs unlike the traced ones
+                outputs, results, inputs, loss, grads = self._record_fn(x, y)
+                return Recording(_numpy(outputs), float(loss), [np.asarray(g) for g in grads],
+                                 _flat_numpy(results), _numpy(inputs))
+        outputs, results, inputs, loss, grads = self._graph_record(x, y)
+        return Recording(_numpy(outputs), float(loss), [np.asarray(g) for g in grads],
+                         _flat_numpy(results), _numpy(inputs))
+
+    def record_at(self, values: list, x, y=None) -> Recording:
+        """Like ``record`` (or ``run`` without ``y``), eagerly, for the model with its
+        variables (``model.variables``, in order) holding ``values`` instead of their
+        current ones (Keras' ``StatelessScope``; the model is not touched): what the model
+        computed when ``values`` were taken, e.g. before training, on any thread."""
+        x = as_batch(x)
+        variables = list(self.model.variables)
+        tensors = [tf.convert_to_tensor(v) for v in values]
+        by_id = {id(v): t for v, t in zip(variables, tensors, strict=True)}
+        watched = [by_id[id(v)] for v in self.model.trainable_variables]
+        with tf.GradientTape() as tape:
+            tape.watch(watched)
+            with keras.StatelessScope(state_mapping=list(zip(variables, tensors,
+                                                                strict=True))):
+                outputs, y_pred, inputs = self._trace(x)
+                loss = None
+                if y is not None:
+                    loss = tf.reduce_mean(
+                        self.model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+                        if self.loss_fn is None else self.loss_fn(y, y_pred))
+        grads = [] if loss is None else tape.gradient(loss, watched)
+        grads = [np.zeros(t.shape, np.float32) if g is None  # IndexedSlices made dense
+                 else np.asarray(tf.convert_to_tensor(g)) for g, t in zip(grads, watched,
+                                                                         strict=False)]
+        return Recording(_numpy(outputs), float("nan") if loss is None else float(loss), grads,
+                         _flat_numpy(y_pred), _numpy(inputs))
+
+    def _forward(self, x) -> Recording:
+        found = None
+        if self._forward_fn is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                found = self._forward_fn(x)
+        outputs, result, inputs = found if found is not None else self._graph_forward(x)
+        return Recording(_numpy(outputs), float("nan"), [], _flat_numpy(result), _numpy(inputs))
+
+    def _graph_forward(self, x):
+        outputs, result, inputs = self._trace(x)
+        return outputs, tf.nest.flatten(result), inputs
+
+    def _graph_record(self, x, y):
         variables = list(self.model.trainable_variables)
         with tf.GradientTape() as tape:
             outputs, y_pred, inputs = self._trace(x)
@@ -262,59 +387,25 @@ class LayerRecorder:
                 loss = self.loss_fn(y, y_pred)
             loss = tf.reduce_mean(loss)
         grads = tape.gradient(loss, variables)
-        grads = [np.zeros(v.shape, np.float32) if g is None else np.asarray(tf.convert_to_tensor(g))
+        grads = [tf.zeros(v.shape, tf.float32) if g is None else tf.convert_to_tensor(g)
                  for g, v in zip(grads, variables, strict=True)]
-        return Recording(_numpy(outputs), float(loss), grads, _flat_numpy(y_pred),
-                         _numpy(inputs))
-
-    def _forward(self, x) -> Recording:
-        outputs, result, inputs = self._trace(x)
-        return Recording(_numpy(outputs), float("nan"), [], _flat_numpy(result), _numpy(inputs))
+        return outputs, tf.nest.flatten(y_pred), inputs, loss, grads
 
     def _trace(self, x):
-        owner = threading.get_ident()
-        producers = {id(t): "input" for t in tf.nest.flatten(x)}
-        found: dict[str, Any] = {}
-        inputs: dict[str, Any] = {}
-        calls: list[LayerCall] = []
-        wanted = set(self.paths) - self._inside
-        recurrent = set(self.recurrent)
-
-        def wrap(path, original):
-            def call(*args, **kwargs):
-                out = original(*args, **kwargs)
-                if threading.get_ident() != owner:
-                    return out
-                tensors = [t for t in tf.nest.flatten(out) if tf.is_tensor(t)]
-                first = tensors[0] if tensors else None
-                if path in self._inside:
-                    return out
-                ins = [producers.get(id(t)) for t in tf.nest.flatten((args, kwargs))
-                       if tf.is_tensor(t)]
-                shape = first.shape.as_list() if first is not None else None
-                calls.append(LayerCall(path, [p for p in ins if p], shape))
-                for t in tensors:
-                    producers[id(t)] = path
-                if path in wanted and path not in found and first is not None:
-                    found[path] = first
-                if path in recurrent and path not in inputs and args and tf.is_tensor(args[0]):
-                    inputs[path] = args[0]
-                return out
-            return call
-
-        patched = []
+        seen = _Pass(self, x)
+        previous = getattr(_active, "seen", None)
+        _active.seen = seen
         try:
-            for path, layer in self.layers.items():
-                object.__setattr__(layer, "call", wrap(path, layer.call))
-                patched.append(layer)
             result = self.model(x, training=False)
         finally:
-            for layer in patched:
-                object.__delattr__(layer, "call")
-        self.calls = calls
+            _active.seen = previous
+        if tf.executing_eagerly():
+            self.calls = seen.calls
+        found = seen.found
         if self.output:
             found[self.OUTPUT] = tf.nest.flatten(result)[0]
-        outputs = {p: t for p, t in found.items() if t.dtype.is_floating}
+        outputs = {p: tf.cast(t, tf.float32) for p, t in found.items() if t.dtype.is_floating}
+        inputs = {p: tf.cast(t, tf.float32) for p, t in seen.inputs.items()}
         return outputs, result, inputs
 
 

@@ -8,8 +8,9 @@ What lands in a run (``train/`` and ``validation/``; a stack has one such run pe
 free energies grows when the RBM overfits), ``batch/reconstruction_error``; the weights as
 a KERNELS tensor ``kernels/rbm`` ([visible, hidden]; the kernels view draws each hidden
 unit's filter in the input's shape) with its picture, histograms of weights, biases and
-hidden probabilities, ``samples/reconstructions`` of fixed validation images every epoch,
-and the op graph of one CD-k step. Never imports TensorFlow at module level.
+hidden probabilities, ``samples/reconstructions`` of fixed validation images every epoch
+(the same images once as ``probe/inputs``), and the op graph of one CD-k step. Never
+imports TensorFlow at module level.
 """
 
 import dataclasses
@@ -186,6 +187,10 @@ def train_layer(config: RbmConfig, run: RunDir, rbm: Rbm, x: dict[str, np.ndarra
             train_w.flush()
 
         train_w.graph_def(function_graph(step_fn, *step_fn.input_signature))
+        if x["train"].shape[1] == np.prod(image_shape):
+            # The visible units are the pixels: the kernels view reads the input's shape
+            # from these and draws each hidden unit's weights as a filter of that shape.
+            train_w.image(P.TAG_PROBE_INPUTS, images, 0, max_outputs=len(images))
         log_epoch(0)
         rng = np.random.default_rng(config.seed)
         step = 0

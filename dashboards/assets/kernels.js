@@ -324,8 +324,10 @@
       const lo = scale === 'filter' ? '−max' : '−' + fmt(out.max);
       const hi = scale === 'filter' ? '+max' : '+' + fmt(out.max);
       const what = mode === 'diff' ? 'change since step ' + meta.steps[0] : 'weight';
+      const zero = view === 'rgb' && meta.tiles[1] === 3
+        ? 'colour: red, green, blue inputs, each 0 as mid grey' : what + ', 0 is white';
       const note = (scale === 'filter' ? 'each ' + meta.tile_label + ' scaled to its own largest |' + what + '|'
-                    : 'one scale for the layer') + ' · ' + what + ', 0 is white';
+                    : 'one scale for the layer') + ' · ' + zero;
       return [label, lo, hi, note];
     },
 
@@ -375,7 +377,7 @@
           drawTiles(canvas, vals, [P, S, H, W], {view: 'channels', scale: 'layer', valid: data.valid, maxTile: 100});
         } else if (p < P) {
           drawTiles(canvas, data.values.subarray(p * per, (p + 1) * per), [T, S, H, W],
-                    {view: 'channels', scale: 'layer', valid: data.valid, maxTile: 90});
+                    {view: 'channels', scale: 'layer', valid: data.valid, maxTile: T === 1 ? 360 : 90});
         }
       });
       return String(Date.now());

@@ -132,12 +132,16 @@ def show_step(index, channel, steps, run, layer):
         k = first + p
         return _probe_figure(images[k] if k < len(images) else None, labels.get(k), k)
 
-    shape = "×".join(str(d) for d in maps.shape[1:])
+    if maps.ndim == 4:
+        what = f"{maps.shape[-1]} maps of {maps.shape[1]}×{maps.shape[2]}"
+    elif maps.ndim == 3:
+        what = f"{maps.shape[1]} steps (rows) × {maps.shape[2]} units"
+    else:
+        what = f"{maps.shape[-1]} units"
     if channel is None:
-        maps_count = maps.shape[-1] if maps.ndim == 4 else 1
         rows = [html.Div(className="act-row", children=[
             input_of(p),
-            html.Div([html.Div(f"{maps_count} maps · {shape}", className="muted small"),
+            html.Div([html.Div(what, className="muted small"),
                       html.Canvas(className="act-canvas", **{"data-probe": str(p)},
                                   id=f"act-canvas-{p}")]),
         ]) for p in range(n)]

@@ -118,7 +118,8 @@ def parallel_figure(found: list[hd.Trial], hps: list[str], metric: str | None) -
         dims.append(dim)
     color = None
     if metric:
-        color = [t.final.get(metric) for t in found]
+        # A trial without the metric (another trainer's) is NaN: Plotly takes no None here.
+        color = [t.final.get(metric, float("nan")) for t in found]
         dims.append({"label": metric.rsplit("/", 2)[-1] if len(metric) > 24 else metric,
                      "values": color})
     line = {"color": color, "colorscale": "Viridis", "showscale": True} if color else {}

@@ -19,16 +19,12 @@ from dashboards import state
 from dashboards.components import cards
 from dashboards.components.links import page_link
 from dashboards.components.step_slider import StepCards
-from dashboards.series import compile_filter
 from inspector.kinds import Kind
 
 dash.register_page(__name__, path="/kernels", name="Kernels", title="Inspector · Kernels",
                    order=6)
 
 IMG_PREFIX = "kimg"
-# Images of kernels written by other tools; Inspector's own pictures of its raw tensors are
-# left out (the grid above draws those tensors).
-OTHER_KERNEL_IMAGES = r"^(?!kernels/.*/grid$|feature_maps/).*(kernel|weight)"
 VIEWS = [("channels", "every input channel"), ("mean", "mean over inputs"),
          ("absmax", "largest |w| over inputs"), ("l2", "L2 over inputs"),
          ("rgb", "colour (3 inputs)")]
@@ -40,15 +36,9 @@ def _render_image(run: str, tag: str, index: int) -> list:
     return render(run, tag, index)
 
 
-def _kernel_image_tags(store) -> dict[str, list[str]]:
-    pattern, _ = compile_filter(OTHER_KERNEL_IMAGES)
-    return {run: [t for t in tags if pattern.search(t)]
-            for run, tags in store.tags(Kind.IMAGES).items()}
-
-
 IMAGE_CARDS = StepCards(IMG_PREFIX, Kind.IMAGES, _render_image,
                         empty="No images of kernels from other writers.")
-IMAGE_CARDS.tags = _kernel_image_tags  # only image tags that look like kernels
+IMAGE_CARDS.tags = K.kernel_image_tags  # only image tags that look like kernels
 
 
 def _pick(options: list[str], wanted: str | None, fallback: list[str] | None = None):
@@ -159,8 +149,11 @@ def load_layer(run, layer, _refresh, want_step, index, old, view):
     meta = K.layer_payload(store, run, layer, first=value)
     views = _views(meta["tiles"][1])
     options = [{"label": lab, "value": v} for v, lab in views]
+    # A layer reading colour images opens in colour; otherwise the view chosen is kept when
+    # the layer has it.
     default = "rgb" if meta["tiles"][1] == 3 else "channels"
-    keep = view if any(v == view for v, _ in views) else default
+    fresh = trigger != "kern-refresh" or not any(v == view for v, _ in views)
+    keep = default if fresh and (default == "rgb" or view not in dict(views)) else view
     marks = {0: str(steps[0]), last: str(steps[-1])} if last else {0: str(steps[0])}
     return (meta, last, marks, value, options, keep, meta.get("fv") is None,
             page_link("/activations", run=run, layer=layer))

@@ -49,11 +49,16 @@ def _keras_callback_images(root) -> None:
 @pytest.fixture(scope="module")
 def kern_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("kernels-logs")
-    jobs = [_train(root, "lenet5", "--epochs", "2"), _train(root, "softmax", "--epochs", "1")]
+    trainings = [("lenet5", "--epochs", "2"), ("softmax", "--epochs", "1")]
+    jobs = [_train(root, *args) for args in trainings]
     _keras_callback_images(root)
-    for job in jobs:
-        if job.wait(timeout=600) != 0:
-            raise AssertionError(f"training failed: {job.stderr.read()[-2000:]}")
+    for args, job in zip(trainings, jobs, strict=True):
+        _, err = job.communicate(timeout=600)
+        if job.returncode != 0:  # once more, alone: the machine is shared and busy
+            job = _train(root, *args)
+            _, err = job.communicate(timeout=600)
+        if job.returncode != 0:
+            raise AssertionError(f"{args[0]} training failed ({job.returncode}): {err[-2000:]}")
     runs = {name: str(p.relative_to(root)) for name in ("lenet5", "softmax")
             for p in root.glob(f"{name}/*/train")}
     with socket.socket() as s:

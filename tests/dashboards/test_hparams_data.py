@@ -92,3 +92,18 @@ def test_csv_has_one_line_per_row_and_field_names_as_header():
     text = hd.csv_text([{"run": "a", "hp:lr": 0.1, "final:m": None},
                         {"run": "b", "hp:lr": 0.3, "final:m": 0.5}])
     assert text.splitlines() == ["run,hp:lr,final:m", "a,0.1,", "b,0.3,0.5"]
+
+
+def test_parallel_coordinates_take_trials_lacking_the_metric(logdir):
+    # a demo logdir: trainers with different metrics side by side
+    from dashboards.app import create_app
+    from dashboards.hparams_data import Trial
+
+    create_app(logdir, reload_interval=None)  # page modules register with an app
+    from dashboards.pages.hparams import parallel_figure
+
+    found = [Trial("a", "a", ["a"], {"lr": 0.1}, final={"epoch/val_accuracy": 0.9}),
+             Trial("b", "b", ["b"], {"lr": 0.01}, final={"epoch/val_loss": 0.3})]
+    fig = parallel_figure(found, ["lr"], "epoch/val_accuracy")
+    colors = list(fig.data[0].line.color)
+    assert colors[0] == 0.9 and colors[1] != colors[1]  # NaN where the metric is missing

@@ -127,3 +127,14 @@ def test_input_shape_comes_from_the_probe_images_without_a_model_json(tmp_path):
     with SummaryWriter(tmp_path / "run") as w:
         w.image("probe/inputs", np.zeros((2, 28, 28, 1), np.float32), 0)
     assert K.input_shape(_store(tmp_path), "run") == (28, 28, 1)
+
+
+def test_kernel_images_list_other_writers_and_grids_only_of_layers_without_tensors(tmp_path):
+    picture = np.zeros((1, 4, 4, 3), np.float32)
+    with SummaryWriter(tmp_path / "run") as w:
+        kernels.write(w, "conv1", np.zeros((3, 3, 1, 2)), 0)
+        for tag in ("kernels/conv1/grid", "kernels/big/grid", "conv2d/kernel_0/image",
+                    "feature_maps/conv1/grid", "samples/digits"):
+            w.image(tag, picture, 0)
+    assert sorted(K.kernel_image_tags(_store(tmp_path))["run"]) == [
+        "conv2d/kernel_0/image", "kernels/big/grid"]

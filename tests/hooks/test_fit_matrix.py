@@ -20,6 +20,7 @@ from inspector.evaluation import output_tag
 from inspector.events import plugins as P
 from inspector.hook_warnings import hook_warnings
 from inspector.kinds import Kind, predictions
+from inspector.probes import layer_paths
 from inspector.store import Store
 from tests.hooks import fit_styles, tiny
 
@@ -65,6 +66,8 @@ def test_op_graphs_of_the_training_step_and_of_inference(run):
     assert not any(n.startswith("gradient_tape/") for n in inference)
     assert P.KERAS_MODEL_TAG in run.store.kinds("train")[P.KIND_KERAS_MODEL]
     assert run.hook.errors == []
+    # The layers' calls were routed through the recorder during training, and are plain again.
+    assert not any("call" in vars(layer) for layer in layer_paths(run.model).values())
 
 
 def test_gradient_and_activation_histograms_or_the_warning(run):

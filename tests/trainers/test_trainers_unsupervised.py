@@ -139,6 +139,10 @@ def test_rbm_reconstruction_error_falls_and_filters_are_logged_as_kernels(tmp_pa
     assert {P.TAG_SAMPLES + "reconstructions", P.TAG_KERNELS + "rbm" + P.TAG_GRID_SUFFIX} <= \
         set(store.kinds(run)[Kind.IMAGES])
     assert store.graphs(run)
+    from dashboards import kernels_data
+
+    form = kernels_data.layer_form((784, 32), kernels_data.input_shape(store, run))
+    assert form.form == "templates"  # the kernels view draws 32 filters of 28x28
     root = store.kinds("rbm/r")
     assert root[Kind.HPARAMS] and "test/reconstruction_error" in root[Kind.SCALARS]
 
