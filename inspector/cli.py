@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         "restart (points superseded by a resumed run), every damaged or incomplete byte range, "
         "and the values that failed to decode, counted per reason.")
     info.add_argument("logdir", help="directory holding runs (searched recursively)")
+    for p in (export, info):
+        _add_cache_arg(p)
 
     _configure_visualize(sub)
 
@@ -95,6 +97,14 @@ def _add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate "
                    "(with --keyfile); use it with --token when serving beyond loopback")
     p.add_argument("--keyfile", metavar="PEM", help="the private key of --certfile")
+    _add_cache_arg(p)
+
+
+def _add_cache_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the decoded-column cache (kept in "
+                   "$INSPECTOR_CACHE_DIR, else ~/.cache/inspector) that makes reopening a "
+                   "large logdir fast")
 
 
 def _port(text: str) -> int:
@@ -197,6 +207,10 @@ def _cmd_serve(args) -> int:
     from dashboards.app import serve
 
     _check_logdir(args.logdir)
+    if args.no_cache:
+        from inspector.column_cache import NO_CACHE_ENV
+
+        os.environ[NO_CACHE_ENV] = "1"  # the dashboard's store (and its workers) see it
     serve(logdir=args.logdir, host=args.host, port=args.port, token=args.token,
           reload_interval=args.reload_interval, certfile=args.certfile, keyfile=args.keyfile)
     return 0
@@ -206,7 +220,7 @@ def _cmd_export(args) -> int:
     from inspector.export import write_scalars
     from inspector.store import Store
 
-    store = Store(args.logdir)
+    store = Store(args.logdir, cache=False if args.no_cache else None)
     store.reload()
     extra = {"include_superseded": args.include_superseded}
     if args.output:
@@ -222,12 +236,13 @@ def _cmd_info(args) -> int:
     from inspector.hook_warnings import hook_warnings
     from inspector.store import Store
 
-    store = Store(args.logdir)
+    store = Store(args.logdir, cache=False if args.no_cache else None)
     t0 = time.perf_counter()
     store.reload()
     runs = store.runs()
     print(f"{args.logdir}: {len(runs)} runs, {store.point_count()} scalar points, "
-          f"read in {time.perf_counter() - t0:.2f} s")
+          f"read in {time.perf_counter() - t0:.2f} s"
+          + (f" ({len(store.cached_runs)} from the cache)" if store.cached_runs else ""))
     damage = store.damage()
     not_logged = hook_warnings(store)
     failed = False

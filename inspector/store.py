@@ -16,14 +16,17 @@ call from several threads.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from inspector.buckets import bucket
+from inspector.column_cache import ColumnCache, Entry
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
 from inspector.events.decode import (
@@ -44,7 +47,9 @@ from inspector.store_series import (
     Point,
     Purge,
     Restart,
+    ScalarData,
     ScalarSeries,
+    Segment,
     Series,
     as_kind,
     series_class,
@@ -53,6 +58,10 @@ from inspector.store_typed import TypedQueries
 
 __all__ = ["LastValue", "Point", "Purge", "Restart", "RunHealth", "ScalarSeries", "Store",
            "UnknownSeries"]
+
+
+# Seconds between two writes of a run's cache entry while the run keeps changing.
+SAVE_EVERY = 60.0
 
 
 class UnknownSeries(InspectorError, KeyError):
@@ -114,13 +123,21 @@ class _Run:
 class Store(TypedQueries):
     """Every run under ``logdir``. Call ``reload()`` to read what the files gained."""
 
-    def __init__(self, logdir: str | os.PathLike, fs: FileSystem | None = None) -> None:
+    def __init__(self, logdir: str | os.PathLike, fs: FileSystem | None = None,
+                 cache: ColumnCache | str | os.PathLike | bool | None = None) -> None:
+        """``cache``: where decoded columns are kept between processes (see
+        ``inspector.column_cache``): None or True for the user's cache directory (or
+        ``$INSPECTOR_CACHE_DIR``), a directory, or False for no cache. Only local logdirs
+        are cached."""
         self.logdir = os.fspath(logdir)
         if fs is None:
             fs, self._root = open_logdir(self.logdir)
         else:
             self._root = self.logdir
         self._fs = fs
+        self._cache = ColumnCache.from_option(cache) if hasattr(fs, "stat") else None
+        self._saved_at: dict[str, tuple[int, float]] = {}  # run: (version, when)
+        self.cached_runs: set[str] = set()  # runs opened from the column cache
         self._runs: dict[str, _Run] = {}
         self._removed: list[tuple[int, str, Kind | None, str | None]] = []
         self._lock = threading.RLock()
@@ -144,7 +161,7 @@ class Store(TypedQueries):
                 with self._lock:
                     run = self._runs.get(name)
                     if run is None:
-                        run = self._runs[name] = _Run(name)
+                        run = self._runs[name] = self._from_cache(name, paths) or _Run(name)
                     for path in [p for p in run.files if p not in paths]:
                         self._forget_file(run, path)
                     tails = [run.files.setdefault(path, FileTail(path)) for path in paths]
@@ -156,8 +173,63 @@ class Store(TypedQueries):
                                 generation = tail.generation
                                 self._forget_file(run, tail.path, keep_tail=True)
                             self._ingest(run, batch)
+                if self._cache is not None:
+                    self._to_cache(run)
             self.loaded = True
             return self._version
+
+    # ------------------------------------------------------------------ column cache
+    def _from_cache(self, name: str, paths: list[str]) -> _Run | None:
+        """The run as cached, when its files are still what was read (or only grew)."""
+        if self._cache is None:
+            return None
+        entry: Entry | None = self._cache.load(self._root, name, paths, self._fs)
+        if entry is None:
+            return None
+        st = entry.state
+        run = _Run(name, files=st["tails"], marks=st["marks"], tag_info=st["tag_info"],
+                   by_plugin=st["by_plugin"], tag_by_hash=st["tag_by_hash"],
+                   series=st["series"], decode_errors=st["decode_errors"],
+                   error_counts=st["error_counts"], file_versions=st["file_versions"])
+        scalars = run.series.setdefault(Kind.SCALARS, {})
+        for (tag, file), cols in entry.columns.items():
+            s = scalars.get(tag)
+            if s is None:
+                s = scalars[tag] = ScalarData()
+            s.segments[file] = Segment.of(*cols)
+        if not scalars:
+            del run.series[Kind.SCALARS]
+        for by_tag in run.series.values():
+            for s in by_tag.values():
+                s.version = self._bump(run)
+        self._saved_at[name] = (run.version, -math.inf)
+        self.cached_runs.add(name)
+        return run
+
+    def _to_cache(self, run: _Run) -> None:
+        """Write ``run`` to the cache when it changed since it was last written (a run
+        being written to: at most every ``SAVE_EVERY`` seconds; the next open reads what
+        came after from the event files)."""
+        saved_version, saved_time = self._saved_at.get(run.name, (-1, -math.inf))
+        if saved_version == run.version or time.monotonic() - saved_time < SAVE_EVERY:
+            return
+        with self._lock:
+            series = {}
+            for kind, by_tag in run.series.items():
+                if kind != Kind.SCALARS:
+                    series[kind] = {tag: s.bare() for tag, s in by_tag.items()}
+            columns = [(tag, file, seg.columns())
+                       for tag, s in run.series.get(Kind.SCALARS, {}).items()
+                       for file, seg in s.segments.items()]
+            files = [(p, t.size_seen, t._mtime, t.offset, t._seen_tail)
+                     for p, t in sorted(run.files.items())]
+            state = dict(files=files, tails=run.files, marks=run.marks,
+                         tag_info=run.tag_info, by_plugin=run.by_plugin,
+                         tag_by_hash=run.tag_by_hash, series=series,
+                         decode_errors=run.decode_errors, error_counts=run.error_counts,
+                         file_versions=run.file_versions)
+            self._cache.save(self._root, run.name, state, columns)
+            self._saved_at[run.name] = (run.version, time.monotonic())
 
     def _bump(self, run: _Run) -> int:
         self._version += 1

@@ -138,10 +138,23 @@ class _ScalarView:
     last: LastValue | None = None
 
 
-class _Segment:
+class Segment:
     """Growable (step, wall, value, record offset) columns of one file; O(1) amortised."""
 
     __slots__ = ("steps", "walls", "values", "offsets", "n")
+
+    @classmethod
+    def of(cls, steps, walls, values, offsets) -> Segment:
+        """A segment over existing (possibly read-only, memory-mapped) columns; the first
+        append copies them."""
+        seg = cls.__new__(cls)
+        seg.steps, seg.walls, seg.values, seg.offsets = steps, walls, values, offsets
+        seg.n = len(steps)
+        return seg
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        n = self.n
+        return self.steps[:n], self.walls[:n], self.values[:n], self.offsets[:n]
 
     def __init__(self) -> None:
         self.steps = np.empty(64, np.int64)
@@ -181,6 +194,12 @@ class Series:
     def empty(self) -> bool:
         return not self.segments
 
+    def bare(self) -> Series:
+        """A copy holding only the segments (what the column cache keeps)."""
+        copy = type(self)()
+        copy.segments = self.segments
+        return copy
+
     def drop_file(self, path: str) -> bool:
         """Forget what ``path`` held; True if it held anything."""
         return self.segments.pop(path, None) is not None
@@ -206,7 +225,7 @@ class ScalarData(Series):
     def append_columns(self, file: str, steps, walls, values, offsets) -> None:
         seg = self.segments.get(file)
         if seg is None:
-            seg = self.segments[file] = _Segment()
+            seg = self.segments[file] = Segment()
         seg.append(steps, walls, values, offsets)
 
     def view(self, layout: Layout, layout_version: int) -> _ScalarView:
