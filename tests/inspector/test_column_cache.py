@@ -179,25 +179,14 @@ def test_corrupt_or_foreign_cache_files_are_ignored_and_rewritten(tmp_path):
     assert snapshot(_open(tmp_path / "logdir", cache)) == fresh
 
 
-@pytest.mark.parametrize("how", ["read_only_dir", "path_through_a_file"])
-def test_a_cache_dir_that_cannot_be_written_gives_one_warning_and_no_cache(tmp_path, capsys,
-                                                                            how):
+def test_a_cache_dir_that_cannot_be_written_gives_one_warning_and_no_cache(tmp_path, capsys):
+    # A cache path running through a file cannot be created by anyone (a read-only
+    # directory would be, by root, who runs CI here).
     for run in ("a", "b"):
         write(tmp_path / "logdir" / run / event_name(0),
               [version_event()] + [scalar_event("loss", s, s) for s in range(5)])
-    if how == "read_only_dir":
-        if os.geteuid() == 0:
-            pytest.skip("root writes anywhere")
-        cache = tmp_path / "cache"
-        cache.mkdir(mode=0o500)
-    else:
-        (tmp_path / "a_file").write_text("")
-        cache = tmp_path / "a_file" / "cache"
-    try:
-        store = _open(tmp_path / "logdir", cache)
-    finally:
-        if how == "read_only_dir":
-            cache.chmod(0o700)
+    (tmp_path / "a_file").write_text("")
+    store = _open(tmp_path / "logdir", tmp_path / "a_file" / "cache")
     err = capsys.readouterr().err
     assert err.count("cannot be written") == 1 and "--no-cache" in err
     assert store.scalars("a", "loss").steps.tolist() == list(range(5))
