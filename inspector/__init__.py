@@ -1,7 +1,11 @@
 """Inspector: see how neural networks learn.
 
-The core (``inspector.events``, ``inspector.logdir``, ``inspector.store``,
-``inspector.summary``) never imports TensorFlow; only ``inspector.hooks`` does.
+Reading never imports TensorFlow: the core (``inspector.events``, ``inspector.kinds``,
+``inspector.logdir``, ``inspector.store``, ``inspector.summary``, ``inspector.graphs``,
+``inspector.export``) and the dashboard run without it. The logging side does, and only it:
+``inspector.hooks`` (the Keras callback) and the modules it drives (``model_logger``,
+``logger_evaluation``, ``probes``, ``layer_summaries``, ``graph_trace``, ``fit_data``,
+``feature_vis``), imported only when a hook or ``inspector visualize`` is used.
 """
 
 from inspector.errors import InspectorError
