@@ -224,3 +224,25 @@ def test_cards_far_below_the_view_load_when_scrolled_near(curves):
     tag = far[-1][0]
     drawn = traces(curves, tag)  # scrolls it into view
     assert drawn and drawn[0]["n"] > 0
+
+
+LOADING_STATE = """
+const card = [...document.querySelectorAll('.curve-card')]
+    .find((c) => c.dataset.tag === arguments[0]);
+return [card.classList.contains('loaded'),
+        getComputedStyle(card, '::after').content];
+"""
+
+
+def test_a_card_shows_its_loading_state_until_its_line_is_drawn(curves):
+    time.sleep(1.5)
+    far = curves.execute_script(FAR_CARDS)
+    tag = far[-1][0]
+    loaded, shown = curves.execute_script(LOADING_STATE, tag)
+    assert not loaded and "Loading" in shown  # what a user sees in a card not drawn yet
+    drawn = traces(curves, tag)  # scrolled near: asked for, drawn
+    assert drawn and drawn[0]["n"] > 0
+    loaded, shown = wait_for(curves, LOADING_STATE.replace(
+        "return [", "const s = [").replace("];\n", "]; return s[0] ? s : null;\n"), tag,
+        what="the card marked loaded")
+    assert loaded and "Loading" not in shown
