@@ -58,7 +58,9 @@ def kern_server(tmp_path_factory):
             raise AssertionError(f"{args[0]} training failed ({job.returncode}): {err[-2000:]}")
     runs = {name: str(p.relative_to(root)) for name in ("lenet5", "softmax")
             for p in root.glob(f"{name}/*/train")}
-    with inspector_serve(root) as url:
+    # Ready once the first read of the logdir is done (the layout lists the runs): a page
+    # opened before that shows "Reading the logdir…".
+    with inspector_serve(root, ready=runs["softmax"]) as url:
         yield url, runs
 
 
