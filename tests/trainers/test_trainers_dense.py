@@ -5,9 +5,8 @@ Store; the perceptron rule against a hand-computed example; sweeps; the shared p
 import numpy as np
 import pytest
 
-from inspector.cli import main
 from inspector.events import plugins as P
-from inspector.store import Store
+from tests.trainers.quick import train
 from trainers import registry
 from trainers.common import TrainConfig, make_config, make_optimizer, make_schedule
 from trainers.dense import MlpConfig
@@ -20,15 +19,6 @@ KERAS_TRAINERS = ("logistic", "softmax", "mlp", "regression", "deep_mlp")
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     monkeypatch.setenv("INSPECTOR_OFFLINE", "1")
-
-
-def train(logdir, name, *options, run="r"):
-    rc = main(["train", name, "--quick", "--logdir", str(logdir), "--no-progress",
-               "--run-name", run, *options])
-    assert rc == 0
-    store = Store(logdir)
-    store.reload()
-    return store
 
 
 def kinds(store, run):

@@ -10,22 +10,12 @@ import pytest
 from inspector.errors import InspectorError
 from inspector.events import plugins as P
 from inspector.kinds import Kind
-from inspector.store import Store
 
 os.environ["INSPECTOR_OFFLINE"] = "1"
 keras = pytest.importorskip("keras")
 
-from inspector.cli import main  # noqa: E402
+from tests.trainers.quick import train  # noqa: E402
 from trainers import autoencoder, data, rbm, unsupervised  # noqa: E402
-
-
-def train(logdir, name, *options, run="r"):
-    rc = main(["train", name, "--quick", "--logdir", str(logdir), "--no-progress",
-               "--run-name", run, *options])
-    assert rc == 0
-    store = Store(logdir)
-    store.reload()
-    return store
 
 
 def values(store, run, tag):
