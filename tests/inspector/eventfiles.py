@@ -58,3 +58,26 @@ def scalar_file(path: Path, tag: str = "loss", steps=range(10), form: str = "ten
 
 def event_name(n: int = 0) -> str:
     return f"{P.FILE_PREFIX}{1700000000 + n}.testhost.1.{n}"
+
+
+def series_snapshot(store) -> dict:
+    """Every point a query can see, superseded ones included with their flag, keyed by
+    (run, kind, tag), and each run's restarts: what two stores that read the same files must
+    agree on."""
+    from inspector.kinds import Kind
+
+    out: dict = {}
+    for run in store.runs():
+        for kind, tags in store.kinds(run).items():
+            for tag in tags:
+                if kind == Kind.SCALARS:
+                    s = store.scalars(run, tag, include_superseded=True)
+                    out[run, kind, tag] = (s.steps.tolist(), s.wall_times.tolist(),
+                                           s.values.tolist(), s.superseded.tolist())
+                else:
+                    out[run, kind, tag] = [
+                        (p.step, p.wall_time, np.asarray(p.value).tolist(), p.superseded)
+                        for p in store.series(kind, run, tag, include_superseded=True)]
+        out[run, "restarts"] = [(r.file, r.reason, r.from_step, r.superseded, r.series)
+                                for r in store.restarts(run)]
+    return out

@@ -17,28 +17,24 @@ from inspector.events.proto import event_pb2 as own_pb2
 from inspector.events.tensors import from_numpy
 from inspector.kinds import Kind, kernels
 from inspector.store import Store
-from tests.inspector.eventfiles import event_name, scalar_event, version_event, write
+from tests.inspector.eventfiles import (
+    event_name,
+    scalar_event,
+    series_snapshot,
+    version_event,
+    write,
+)
 
 
 def snapshot(store: Store) -> dict:
     """Everything a query can see: points with superseded flags, restarts, damage, health,
     decode errors and tag metadata."""
-    out = {"runs": store.runs()}
+    out = {"runs": store.runs(), **series_snapshot(store)}
     for run in store.runs():
         for kind, tags in store.kinds(run).items():
             for tag in tags:
-                if kind == Kind.SCALARS:
-                    s = store.scalars(run, tag, include_superseded=True)
-                    out[run, kind, tag] = (s.steps.tolist(), s.wall_times.tolist(),
-                                           s.values.tolist(), s.superseded.tolist())
-                else:
-                    out[run, kind, tag] = [
-                        (p.step, p.wall_time, np.asarray(p.value).tolist(), p.superseded)
-                        for p in store.series(kind, run, tag, include_superseded=True)]
                 info = store.tag_info(run, tag, kind)
                 out[run, kind, tag, "info"] = (info.plugin, info.content, info.metadata)
-        out[run, "restarts"] = [(r.file, r.reason, r.from_step, r.superseded, r.series)
-                                for r in store.restarts(run)]
         out[run, "health"] = store.health(run)
         out[run, "errors"] = store.decode_errors(run)
     out["damage"] = {run: [(d.file, d.start, d.end, d.reason) for d in ds]

@@ -9,12 +9,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspector.kinds import Kind
 from inspector.store import Store
 from tests.inspector.eventfiles import (
     event_name,
     histogram_event,
     scalar_event,
+    series_snapshot,
     version_event,
     write,
 )
@@ -32,24 +32,6 @@ op = st.one_of(
     st.tuples(st.just("clock_back"), st.integers(1, 50)),
     st.tuples(st.just("poll")),
 )
-
-
-def snapshot(store: Store) -> dict:
-    out = {}
-    for run in store.runs():
-        for kind, tags in store.kinds(run).items():
-            for tag in tags:
-                if kind == Kind.SCALARS:
-                    s = store.scalars(run, tag, include_superseded=True)
-                    out[run, kind, tag] = (s.steps.tolist(), s.wall_times.tolist(),
-                                           s.values.tolist(), s.superseded.tolist())
-                else:
-                    out[run, kind, tag] = [
-                        (p.step, p.wall_time, np.asarray(p.value).tolist(), p.superseded)
-                        for p in store.series(kind, run, tag, include_superseded=True)]
-        out[run, "restarts"] = [(r.file, r.reason, r.from_step, r.superseded)
-                                for r in store.restarts(run)]
-    return out
 
 
 @settings(max_examples=40, deadline=None,
@@ -95,4 +77,4 @@ def test_live_store_after_a_poll_equals_a_fresh_read(tmp_path_factory, ops):
         live.reload()
         fresh = Store(root)
         fresh.reload()
-        assert snapshot(live) == snapshot(fresh), o
+        assert series_snapshot(live) == series_snapshot(fresh), o
