@@ -337,30 +337,37 @@ static int value_scalar(cursor v, const uint8_t *base, scalar_point *pt) {
     return 1;
 }
 
-/* Walks one Event. Appends its scalar points and returns 1 if every value was a plain
- * scalar; returns 0 (appending nothing) if Python must decode the event. -1: no memory. */
-static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbuf *out) {
-    cursor c = {p, p + n}, summary = {NULL, NULL};
-    double wall = 0.0;
-    uint64_t step = 0;
+/* Reads an Event's wall time, step and (at most one) summary; other fields allowed: a
+ * source metadata (10). Returns 0 for anything else, which Python must decode. */
+static int event_header(cursor c, double *wall, uint64_t *step, cursor *summary) {
     while (c.p < c.end) {
         uint64_t key;
         if (read_varint(&c, &key) < 0) return 0;
         int field = (int)(key >> 3), wire = (int)(key & 7);
         if (field == 1 && wire == 1) {
             if (c.end - c.p < 8) return 0;
-            memcpy(&wall, c.p, 8);
+            memcpy(wall, c.p, 8);
             c.p += 8;
         } else if (field == 2 && wire == 0) {
-            if (read_varint(&c, &step) < 0) return 0;
+            if (read_varint(&c, step) < 0) return 0;
         } else if (field == 5 && wire == 2) {
-            if (summary.p != NULL || read_sub(&c, &summary) < 0) return 0;
+            if (summary->p != NULL || read_sub(&c, summary) < 0) return 0;
         } else if (field == 10 && wire == 2) {
             if (skip_field(&c, wire) < 0) return 0;
         } else {
             return 0;
         }
     }
+    return 1;
+}
+
+/* Walks one Event. Appends its scalar points and returns 1 if every value was a plain
+ * scalar; returns 0 (appending nothing) if Python must decode the event. -1: no memory. */
+static int event_scalars(const uint8_t *p, size_t n, const uint8_t *base, growbuf *out) {
+    cursor c = {p, p + n}, summary = {NULL, NULL};
+    double wall = 0.0;
+    uint64_t step = 0;
+    if (!event_header(c, &wall, &step, &summary)) return 0;
     if (summary.p == NULL || n > INT32_MAX) return 0;
     size_t mark = out->len;
     int count = 0;
@@ -547,24 +554,7 @@ static int event_tensor(const uint8_t *p, size_t n, const uint8_t *base, growbuf
     double wall = 0.0;
     uint64_t step = 0;
     if (n > INT32_MAX) return 0;
-    while (c.p < c.end) {
-        uint64_t key;
-        if (read_varint(&c, &key) < 0) return 0;
-        int field = (int)(key >> 3), wire = (int)(key & 7);
-        if (field == 1 && wire == 1) {
-            if (c.end - c.p < 8) return 0;
-            memcpy(&wall, c.p, 8);
-            c.p += 8;
-        } else if (field == 2 && wire == 0) {
-            if (read_varint(&c, &step) < 0) return 0;
-        } else if (field == 5 && wire == 2) {
-            if (summary.p != NULL || read_sub(&c, &summary) < 0) return 0;
-        } else if (field == 10 && wire == 2) {
-            if (skip_field(&c, wire) < 0) return 0;
-        } else {
-            return 0;
-        }
-    }
+    if (!event_header(c, &wall, &step, &summary)) return 0;
     uint64_t key;
     cursor v;
     if (summary.p == NULL || read_varint(&summary, &key) < 0 || key != ((1 << 3) | 2) ||
